@@ -1,0 +1,1 @@
+"""Model backends: the in-function ONNX engine and SageMaker endpoints."""
