@@ -1,0 +1,1 @@
+"""Authentication: API key format, hashing and the authorizer's decision."""

@@ -1,0 +1,1 @@
+"""Postgres adapter: connection pool, embedded local server and migrations."""

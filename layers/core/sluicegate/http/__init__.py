@@ -1,0 +1,1 @@
+"""API Gateway adapters: the gateway's routes and the token authorizer."""

@@ -1,0 +1,1 @@
+"""Metrics (CloudWatch EMF), structured logs and traces."""

@@ -1,0 +1,1 @@
+"""The request pipeline: one function per API operation, built from timed stages."""

@@ -1,0 +1,1 @@
+"""Prices and the cost of one request, in integer micro-USD."""

@@ -1,0 +1,55 @@
+"""``make run``: serve the gateway on http://127.0.0.1:3000 as API Gateway would."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .runtime import apply_template_environment
+from .server import LocalApiGateway, make_http_server
+from .setup import ensure_demo_tenant
+from .template import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=3000, help="TCP port (default 3000)")
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    parser.add_argument("--key-file", type=Path, default=ROOT / ".local" / "demo-api-key", help="where the demo tenant's API key is saved")
+    parser.add_argument("--warm", action="store_true", help="load the local model before accepting requests")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    template = load_template(args.template)
+    apply_template_environment(template.functions)
+
+    from sluicegate.services import get_services
+
+    services = get_services()
+    key = ensure_demo_tenant(services, args.key_file)
+    if args.warm:
+        for entry in services.catalog.entries():
+            entry.backend()
+
+    gateway = LocalApiGateway(template)
+    server = make_http_server(gateway, args.host, args.port)
+    base_url = f"http://{args.host}:{server.server_address[1]}/v1"
+    print(f"sluicegate is serving {base_url}", file=sys.stderr)
+    print(f"demo tenant API key (also saved in {args.key_file}):\n  {key}", file=sys.stderr)
+    print(f"try: curl {base_url}/models -H 'Authorization: Bearer {key}'", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
