@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
+class CloudFormationLoader(yaml.SafeLoader):
     """A YAML loader that keeps CloudFormation short-form tags (!Ref, !GetAtt...) as dicts."""
 
 
@@ -28,7 +28,7 @@ def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) ->
     return {name: value}
 
 
-_CloudFormationLoader.add_multi_constructor("!", _construct_tag)
+CloudFormationLoader.add_multi_constructor("!", _construct_tag)
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _path_pattern(path: str) -> re.Pattern[str]:
 
 
 def load_template(path: Path) -> TemplateSpec:
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=_CloudFormationLoader)
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=CloudFormationLoader)
     resources: dict[str, Any] = document.get("Resources", {})
     global_function = document.get("Globals", {}).get("Function", {})
     functions: dict[str, FunctionSpec] = {}

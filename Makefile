@@ -1,0 +1,48 @@
+# sluicegate developer commands. `make run` and `make test` set everything up on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)/layers/core:$(CURDIR)/scripts
+# Quiet the pip warnings about package index folders this machine does not have.
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+REQUIREMENTS := requirements/dev.txt layers/core/requirements.txt layers/inference/requirements.txt
+
+.PHONY: setup models run test test-fast bench bench-pii validate build clean
+
+$(VENV)/.installed: $(REQUIREMENTS)
+	@echo "==> creating the virtual environment in $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	@touch $@
+
+setup: $(VENV)/.installed
+
+models: setup
+	$(PY) scripts/build_models.py
+
+run: models
+	$(PY) -m sglocal.serve --warm
+
+test: models
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not model and not slow"
+
+bench: models
+	$(PY) bench/engine/run.py
+
+bench-pii: setup
+	$(PY) bench/pii/run.py
+
+validate:
+	scripts/sam validate --lint
+
+build:
+	scripts/sam build
+
+clean:
+	rm -rf .aws-sam .pytest_cache
