@@ -1,0 +1,36 @@
+"""A small JSON-over-HTTP client for tests that need raw status codes and bodies."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class HttpResult:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+def request(method: str, url: str, key: str | None = None, body: Any = None, raw: bytes | None = None, timeout: float = 120) -> HttpResult:
+    headers = {"Content-Type": "application/json"}
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    prepared = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(prepared, timeout=timeout) as response:
+            return HttpResult(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read().decode())
+    except urllib.error.HTTPError as error:
+        return HttpResult(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read().decode())
+
+
+def post(url: str, key: str | None = None, body: Any = None, raw: bytes | None = None) -> HttpResult:
+    return request("POST", url, key, body, raw)
