@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 REQUIREMENTS := requirements/dev.txt layers/core/requirements.txt layers/inference/requirements.txt
 
-.PHONY: setup models run test test-fast bench bench-pii validate build clean
+.PHONY: setup models run test test-fast bench bench-pii validate build clean report
 
 $(VENV)/.installed: $(REQUIREMENTS)
 	@echo "==> creating the virtual environment in $(VENV)"
@@ -43,6 +43,10 @@ validate:
 
 build:
 	scripts/sam build
+
+# Summarise EMF records, for example: make report REPORT_ARGS="gateway.log --chart report.png"
+report:
+	scripts/report $(REPORT_ARGS)
 
 clean:
 	rm -rf .aws-sam .pytest_cache

@@ -28,6 +28,7 @@ class RequestMetrics:
         self._dimensions: dict[str, str] = {}
         self._metadata: dict[str, object] = {"request_id": request_id}
         self._error_type: str | None = None
+        self._singles: list[tuple[str, float, dict[str, str]]] = []
 
     def set_dimensions(self, **dimensions: str) -> None:
         self._dimensions.update(dimensions)
@@ -39,6 +40,12 @@ class RequestMetrics:
         if name not in CATALOG:
             raise KeyError(f"metric {name!r} is not in the catalogue")
         self._values.append((name, value))
+
+    def add_single(self, name: str, value: float, dimensions: dict[str, str]) -> None:
+        """Record a metric with its own dimensions, written as a separate EMF record."""
+        if name not in CATALOG:
+            raise KeyError(f"metric {name!r} is not in the catalogue")
+        self._singles.append((name, value, dimensions))
 
     def stage(self, name: str, milliseconds: float) -> None:
         self._stage_ms[name] = milliseconds
@@ -59,6 +66,8 @@ class RequestMetrics:
             metrics.flush_metrics()
         for stage, milliseconds in self._stage_ms.items():
             self._single("StageLatency", milliseconds, {"Stage": stage})
+        for name, value, dimensions in self._singles:
+            self._single(name, value, dimensions)
         if self._error_type is not None:
             self._single("Errors", 1, {"ErrorType": self._error_type})
 

@@ -6,6 +6,8 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
+from ..observability.tracing import stage_subsegment
+
 
 class StageTimer:
     """Measures named pipeline stages and the total time since the request started."""
@@ -17,9 +19,11 @@ class StageTimer:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        """Time the block as stage ``name`` and trace it as an X-Ray subsegment."""
         start = self._clock()
         try:
-            yield
+            with stage_subsegment(name):
+                yield
         finally:
             self.stages_ms[name] = self.stages_ms.get(name, 0.0) + (self._clock() - start) * 1000
 
