@@ -62,7 +62,8 @@ class RequestMetrics:
             for key, value in dimensions.items():
                 metrics.add_dimension(name=key, value=value)
             for key, value in self._metadata.items():
-                metrics.add_metadata(key=key, value=value)
+                if key not in dimensions:
+                    metrics.add_metadata(key=key, value=value)
             metrics.flush_metrics()
         for stage, milliseconds in self._stage_ms.items():
             self._single("StageLatency", milliseconds, {"Stage": stage})
@@ -76,5 +77,9 @@ class RequestMetrics:
         with single_metric(name=name, unit=spec.unit, value=value, namespace=NAMESPACE) as metric:
             for key, dim_value in dimensions.items():
                 metric.add_dimension(name=key, value=dim_value)
-            for key, meta_value in self._metadata.items():
-                metric.add_metadata(key=key, value=meta_value)
+            # The request's own dimensions (Backend, Model...) ride along as properties, so
+            # reports can group these records too. Powertools writes metadata after
+            # dimensions, so a key that is also a dimension here must be skipped.
+            for key, meta_value in {**self._dimensions, **self._metadata}.items():
+                if key not in dimensions:
+                    metric.add_metadata(key=key, value=meta_value)
