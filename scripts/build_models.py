@@ -98,10 +98,16 @@ def build_one(recipe: dict, cache_dir: Path, model_dir: Path, force: bool) -> No
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
     args = parse_args(argv)
+    # Absolute, because the build links in the model folder point into the cache.
     cache_dir = Path(os.environ.get("SLUICEGATE_CACHE_DIR") or Path.home() / ".cache" / "sluicegate")
-    model_dir = Path(os.environ.get("SLUICEGATE_MODEL_DIR") or RECIPES_DIR)
+    cache_dir = cache_dir.expanduser().resolve()
+    model_dir = Path(os.environ.get("SLUICEGATE_MODEL_DIR") or RECIPES_DIR).expanduser()
     for recipe in load_recipes(args.models):
-        build_one(recipe, cache_dir.expanduser(), model_dir.expanduser(), args.force)
+        try:
+            build_one(recipe, cache_dir, model_dir, args.force)
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.error("%s: build failed: %s", recipe["name"], exc)
+            return 1
     return 0
 
 

@@ -1,4 +1,4 @@
-"""``scripts/admin``: manage tenants and API keys in the gateway's database.
+"""``scripts/admin``: manage tenants, API keys and quotas in the gateway's database.
 
 Uses DATABASE_URL when set, else the embedded PostgreSQL under .local/.
 A new API key is printed once and never stored in clear.
@@ -15,6 +15,7 @@ from typing import Any
 
 from sluicegate.auth.keys import display_prefix
 from sluicegate.errors import GatewayError
+from sluicegate.quotas.cli import add_quota_commands, run_quota_command
 from sluicegate.services import get_services
 
 
@@ -51,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = sub.add_parser("revoke-key", help="revoke a key at once")
     revoke.add_argument("tenant_id")
     revoke.add_argument("key_id", help="the 12 hex characters after 'sk-sg_'")
+
+    add_quota_commands(sub)
     return parser
 
 
@@ -74,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "revoke-key":
             tenants.revoke_key(args.tenant_id, args.key_id)
             _print({"revoked": args.key_id})
+        else:
+            _print(run_quota_command(args, get_services().quotas))
     except GatewayError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1

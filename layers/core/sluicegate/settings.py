@@ -37,6 +37,58 @@ class Settings(BaseModel):
     inference_threads: int = Field(default=0, ge=0)  # 0 means one per core
     db_pool_max_size: int = Field(default=4, ge=1, le=64)
     db_connect_timeout_s: float = Field(default=5.0, gt=0)
+    # When the quota database is unreachable, let requests through unenforced
+    # (logged at ERROR per request) instead of rejecting them with 503.
+    quota_fail_open: bool = False
+    # Seconds a quota reservation is held before the sweeper may release it:
+    # the gateway function's timeout (29 s) plus a margin.
+    quota_reservation_ttl_s: float = Field(default=60.0, gt=0)
+    # Generation rate used to price the worst case of the in-function backend;
+    # keep it below the measured rate so that reservations stay an upper bound.
+    quota_local_tokens_per_second: float = Field(default=10.0, gt=0)
+    # Log the redacted prompt and answer of 1 in N chat requests, chosen by a
+    # hash of the request id. 0 turns sampled logging off.
+    log_sample_rate: int = Field(default=0, ge=0)
+    # Retrieval: chunk size and overlap in embedding-model tokens ([CLS]/[SEP]
+    # not counted; all-MiniLM-L6-v2 reads at most 256 tokens).
+    chunk_tokens: int = Field(default=200, ge=8, le=254)
+    chunk_overlap_tokens: int = Field(default=40, ge=0)
+    # Texts per onnxruntime call. On 2 cores, batches of 8 chunks of 200 tokens
+    # were embedded faster than batches of 32 or 64.
+    embedding_batch_size: int = Field(default=8, ge=1)
+    # hnsw.ef_search for a collection that is the whole chunks table; smaller
+    # collections get proportionally more (docs/retrieval.md).
+    retrieval_ef_search: int = Field(default=100, ge=1, le=1000)
+    # Collections with at most this many chunks are searched exactly.
+    retrieval_exact_max_chunks: int = Field(default=10_000, ge=0)
+    # statement_timeout of the retrieval query.
+    retrieval_timeout_ms: int = Field(default=2_000, ge=1)
+    # Limits of POST /v1/documents and POST /v1/embeddings. 512 KiB of package
+    # READMEs made about 1,250 chunks of 200 tokens. At the 55 chunks/s measured
+    # on 2 cores, embedding them takes about 23 s of the function's 29 s timeout.
+    documents_max_per_request: int = Field(default=100, ge=1)
+    document_max_bytes: int = Field(default=512 * 1024, ge=1)
+    documents_max_total_bytes: int = Field(default=512 * 1024, ge=1)
+    embeddings_max_inputs: int = Field(default=256, ge=1)
+    # URL of the SQS queue that POST /v1/batches sends batch items to.
+    batch_queue_url: str | None = None
+    # Endpoint of a local SQS emulator (for example http://127.0.0.1:5000); unset in AWS.
+    sqs_endpoint_url: str | None = None
+    # maxReceiveCount of the batch queue's redrive policy. On that receive the
+    # worker records a still-failing item as failed instead of retrying it.
+    batch_max_receive_count: int = Field(default=5, ge=1, le=1000)
+    # Routing YAML (model aliases, SageMaker endpoints, rules, splits, fallbacks).
+    # Unset: the local model under its own name and nothing else.
+    routing_config: Path | None = None
+    # Endpoint of a local SageMaker Runtime emulator (for example http://127.0.0.1:8088); unset in AWS.
+    sagemaker_endpoint_url: str | None = None
+    # Region of the SageMaker endpoints; unset means the Lambda's own region (AWS_REGION).
+    sagemaker_region: str | None = None
+    sagemaker_connect_timeout_s: float = Field(default=2.0, gt=0)
+    # Read timeout of one invoke_endpoint attempt, in seconds; keep it below the gateway function's timeout (29 s).
+    sagemaker_read_timeout_s: float = Field(default=20.0, gt=0)
+    # Backend calls stop retrying this many seconds before the Lambda's deadline.
+    deadline_margin_s: float = Field(default=1.5, ge=0)
     metrics_namespace: str = "Sluicegate"
     service_name: str = "sluicegate"
 

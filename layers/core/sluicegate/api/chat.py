@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .documents import CollectionName, check_json_size
+
 MAX_STOP_SEQUENCES = 4
+MAX_RETRIEVAL_TOP_K = 20
+MAX_FILTER_BYTES = 4 * 1024
 
 
 class TextPart(BaseModel):
@@ -27,6 +31,22 @@ class Message(BaseModel):
         if isinstance(self.content, str):
             return self.content
         return "".join(part.text for part in self.content)
+
+
+class RetrievalOptions(BaseModel):
+    """Search ``collection`` with the last user message and answer from the passages found."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    collection: CollectionName
+    top_k: Annotated[int, Field(ge=1, le=MAX_RETRIEVAL_TOP_K)] = 4
+    # Only documents whose metadata contains this object (jsonb @>) are searched.
+    filter: dict[str, Any] | None = None
+
+    @field_validator("filter")
+    @classmethod
+    def _filter_size(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return check_json_size(value, MAX_FILTER_BYTES, "filter")
 
 
 class StreamOptions(BaseModel):
@@ -58,6 +78,8 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = None
+    # A sluicegate extension (OpenAI SDKs send it with extra_body).
+    retrieval: RetrievalOptions | None = None
 
     @field_validator("stop")
     @classmethod

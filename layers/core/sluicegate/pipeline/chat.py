@@ -8,10 +8,21 @@ from dataclasses import dataclass, field
 
 from ..api.chat import ChatCompletionRequest
 from ..backends.base import Backend, ChatMessage, GenerationRequest, GenerationResult, SamplingParams
-from ..errors import BackendError, ContextLengthExceededError
-from ..pricing.table import Cost, PriceTable, lambda_cost
+from ..errors import ContextLengthExceededError
+from ..pricing.table import Cost, PriceTable
+from ..quotas.hooks import release_after_failure, reserve_for_chat, settle_after_success
+from ..quotas.models import Usage
+from ..quotas.service import QuotaService
+from ..retrieval.errors import RETRIEVAL_STATUS_HEADER
+from ..retrieval.models import RetrievalReport
+from ..retrieval.retriever import Retriever
+from ..retrieval.stage import augment_messages
+from ..routing.reporting import serving_cost
+from ..routing.router import Router
+from ..routing.session import ROUTE_HEADER, RoutedRequest
 from ..settings import Settings
 from .context import RequestContext
+from .screen import RequestScreening
 
 # The chat template knows system, user and assistant; OpenAI's newer "developer"
 # role carries system instructions.
@@ -28,6 +39,17 @@ class ChatOutcome:
     # The generated text in the pieces the backend produced, for streaming.
     deltas: list[str] = field(default_factory=list)
     cost: Cost | None = None
+    # Label of the routing rule that chose the backend (``auto/long-prompt``); the usage ledger stores it.
+    route: str | None = None
+    # x-ratelimit-* headers from the quota reservation; empty when quotas are off.
+    rate_limit_headers: dict[str, str] = field(default_factory=dict)
+    # Further response headers from the pipeline's stages (screening, routing).
+    headers: dict[str, str] = field(default_factory=dict)
+    # What the model saw and said, before restore: the only text that may be logged.
+    redacted_messages: tuple[ChatMessage, ...] = ()
+    redacted_answer: str = ""
+    # Passages used for the answer, when the request asked for retrieval.
+    retrieval: RetrievalReport | None = None
 
 
 def to_backend_messages(request: ChatCompletionRequest) -> tuple[ChatMessage, ...]:
@@ -71,43 +93,128 @@ def sampling_params(request: ChatCompletionRequest, max_tokens: int) -> Sampling
     )
 
 
+def restore_answer(screening: RequestScreening, result: GenerationResult, deltas: list[str]) -> list[str]:
+    """Restore the answer's placeholders; returns the stream pieces to send.
+
+    A placeholder can span two pieces, so when restoring changes the text the
+    whole answer is sent as one piece (the stream is buffered anyway).
+    """
+    restored = screening.finish_answer(result.text)
+    if restored == result.text:
+        return deltas
+    result.text = restored
+    return [restored]
+
+
 def run_chat(
     ctx: RequestContext,
     request: ChatCompletionRequest,
-    backend: Backend,
+    backend: Backend | Router,
     settings: Settings,
     prices: PriceTable,
+    quotas: QuotaService | None = None,
+    screening: RequestScreening | None = None,
+    retriever: Retriever | None = None,
 ) -> ChatOutcome:
-    """Serve one chat completion on ``backend`` and return the answer with its cost."""
-    timer = ctx.timer
-    with timer.stage("validate"):
-        messages = to_backend_messages(request)
-        prompt_tokens = backend.count_prompt_tokens(messages)
-        max_tokens = resolve_max_tokens(request, prompt_tokens, backend.context_window(), settings.default_max_tokens)
-        generation = GenerationRequest(messages=messages, params=sampling_params(request, max_tokens))
+    """Serve one chat completion through the router (or on one ``backend``) and return the completion with its cost.
 
-    deltas: list[str] = []
-    result: GenerationResult | None = None
-    with timer.stage("dispatch"):
-        dispatch_start = time.perf_counter()
-        for chunk in backend.stream(generation):
-            if chunk.text:
-                deltas.append(chunk.text)
-            if chunk.result is not None:
-                result = chunk.result
-        dispatch_s = time.perf_counter() - dispatch_start
-    if result is None:
-        raise BackendError(f"the {backend.name} backend ended its stream without a result")
+    Retrieval and the quota reservation are sized for the first backend of the
+    route that the request fits; dispatch then tries the route's backends in
+    order. With ``quotas``, the worst case is reserved before dispatch,
+    released if dispatch fails, and replaced by the real usage afterwards.
+    """
+    timer = ctx.timer
+    messages = to_backend_messages(request)
+    if screening is not None:
+        with timer.stage("screen"):
+            messages = screening.screen_messages(messages)
+
+    def fit(prompt_tokens: int, window: int) -> int:
+        return resolve_max_tokens(request, prompt_tokens, window, settings.default_max_tokens)
+
+    with timer.stage("validate"):
+        routed = RoutedRequest.start(
+            backend, request.model, messages, max_tokens=request.requested_max_tokens(), tier=ctx.principal.tier,
+            tenant_id=ctx.principal.tenant_id, retrieval=request.retrieval is not None,
+        )
+        backend = routed.sizing_backend(messages, fit)
+        prompt_tokens = backend.count_prompt_tokens(messages)
+        max_tokens = fit(prompt_tokens, backend.context_window())
+
+    retrieval = None
+    stage_headers: dict[str, str] = {}
+    if request.retrieval is not None:
+        with timer.stage("retrieve"):
+            window = backend.context_window()
+            budget = request.requested_max_tokens() or min(settings.default_max_tokens, window - prompt_tokens)
+            options = request.retrieval
+            messages, retrieval = augment_messages(
+                ctx, options.collection, options.top_k, options.filter, messages, retriever,
+                fits=lambda candidate: backend.count_prompt_tokens(candidate) + budget <= window,
+            )
+            stage_headers[RETRIEVAL_STATUS_HEADER] = retrieval.status
+            prompt_tokens = backend.count_prompt_tokens(messages)
+            max_tokens = fit(prompt_tokens, window)
+
+    reservation = None
+    if quotas is not None:
+        with timer.stage("reserve"):
+            reservation = reserve_for_chat(
+                quotas, ctx.principal, ctx.request_id, backend.name, prompt_tokens, max_tokens, prices, settings
+            )
+
+    final_messages = messages
+    deadline = None
+    if ctx.remaining_time_s is not None:
+        deadline = time.monotonic() + ctx.remaining_time_s - timer.elapsed_ms() / 1000 - settings.deadline_margin_s
+    try:
+        served = routed.dispatch(
+            final_messages,
+            fit=fit,
+            build_request=lambda tokens: GenerationRequest(messages=final_messages, params=sampling_params(request, tokens)),
+            timer=timer,
+            deadline=deadline,
+        )
+        result, deltas = served.result, served.deltas
+        redacted_answer = result.text
+        if screening is not None:
+            with timer.stage("restore"):
+                deltas = restore_answer(screening, result, deltas)
+    except BaseException:
+        if reservation is not None:
+            release_after_failure(quotas, reservation)
+        raise
+    finally:
+        routed.report(ctx.metrics)
+    stage_headers[ROUTE_HEADER] = routed.route
 
     with timer.stage("settle"):
-        cost = lambda_cost(prices, dispatch_s, settings.lambda_memory_mb)
+        cost = serving_cost(served, prices, settings.lambda_memory_mb)
+        if reservation is not None:
+            usage = Usage(
+                model=request.model,
+                backend=served.backend.name,
+                route=routed.route,
+                prompt_tokens=result.prompt_tokens,
+                completion_tokens=result.completion_tokens,
+                cost_micro_usd=cost.micro_usd,
+                cost_basis=cost.basis,
+                latency_ms=round(timer.elapsed_ms()),
+            )
+            settle_after_success(quotas, reservation, usage)
 
     return ChatOutcome(
         completion_id=f"chatcmpl-{uuid.uuid4().hex}",
         created=int(time.time()),
         model=request.model,
-        backend=backend.name,
+        backend=served.backend.name,
+        route=routed.route,
         result=result,
         deltas=deltas,
         cost=cost,
+        rate_limit_headers=reservation.headers if reservation is not None else {},
+        redacted_messages=messages,
+        redacted_answer=redacted_answer,
+        headers=stage_headers,
+        retrieval=retrieval,
     )

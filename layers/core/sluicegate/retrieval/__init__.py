@@ -1,0 +1,1 @@
+"""Document collections and retrieval for chat: chunking, embeddings, pgvector search, prompt templates."""
