@@ -26,8 +26,9 @@ models: setup
 run: models
 	$(PY) -m sglocal.serve --warm
 
+# SLUICEGATE_REQUIRE_MODELS turns "models not built" skips into failures.
 test: models
-	$(PY) -m pytest
+	SLUICEGATE_REQUIRE_MODELS=1 $(PY) -m pytest
 
 test-fast: setup
 	$(PY) -m pytest -m "not model and not slow"

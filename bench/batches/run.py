@@ -1,7 +1,7 @@
 """Benchmark the batch worker: items per second with the local model.
 
 Starts moto's SQS on 127.0.0.1 with the queues of template.yaml and uses an
-embedded PostgreSQL under .local/bench (or DATABASE_URL). Each run submits a
+embedded PostgreSQL of its own under .local/bench-batches (or DATABASE_URL). Each run submits a
 batch of --items chat requests through the batch service. It then times the
 batch worker function, which is loaded from functions/batch_worker as the
 Lambda runtime loads it. The local poller feeds the worker batches of the
@@ -89,6 +89,10 @@ def run_once(services: Services, principal: Principal, poller: SqsPoller, args: 
     elapsed = time.perf_counter() - started
     if body.get("status") != "completed":
         raise SystemExit(f"batch {batch_id} did not complete within {args.timeout} s: {body.get('request_counts')}")
+    for item in body["results"]["data"]:
+        error = item["error"] or item["last_error"]
+        if error:
+            print(f"item {item['custom_id']} (attempts {item['attempts']}): {error['code'] or error['type']}: {error['message']}", file=sys.stderr)
     answers = [item["response"] for item in body["results"]["data"] if item["response"]]
     completion_tokens = sum(answer["usage"]["completion_tokens"] for answer in answers)
     return {
@@ -97,6 +101,8 @@ def run_once(services: Services, principal: Principal, poller: SqsPoller, args: 
         "seconds": elapsed,
         "succeeded": body["request_counts"]["succeeded"],
         "failed": body["request_counts"]["failed"],
+        # More attempts than items means some items failed and were retried.
+        "attempts": sum(item["attempts"] for item in body["results"]["data"]),
     }
 
 
@@ -112,7 +118,7 @@ def main() -> int:
     sqs_template = load_sqs_template(ROOT / "template.yaml")
     queues = start_local_sqs(sqs_template)
     environment = {
-        "SLUICEGATE_LOCAL_DIR": str(ROOT / ".local" / "bench"),
+        "SLUICEGATE_LOCAL_DIR": str(ROOT / ".local" / "bench-batches"),
         "SLUICEGATE_MODEL_DIR": str(ROOT / "models"),
         **os.environ,
         "SLUICEGATE_BATCH_QUEUE_URL": queues.urls["BatchQueue"],
@@ -130,6 +136,8 @@ def main() -> int:
         queues.client, queues.urls[source.queue], queues.arns[source.queue], worker.invoke,
         batch_size=source.batch_size, batching_window_s=source.batching_window_s,
         report_batch_item_failures=source.report_batch_item_failures,
+        # A retried item comes back after 10 s instead of the template's visibility timeout.
+        visibility_timeout_s=10,
     )
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
     print(f"{args.items} items, max_tokens {args.max_tokens}, batch size {source.batch_size}, model {services.settings.local_model}")

@@ -5,6 +5,7 @@ from sluicegate.backends.local import LocalBackend
 from sluicegate.errors import ServiceUnavailableError
 from sluicegate.settings import load_settings
 
+
 def test_missing_model_is_unavailable(tmp_path, caplog):
     settings = load_settings({"SLUICEGATE_MODEL_DIR": str(tmp_path)})
     with pytest.raises(ServiceUnavailableError) as caught:

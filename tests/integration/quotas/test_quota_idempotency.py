@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from quota_helpers import BASE_TIME, ledger_total, make_usage, new_request_id, read_counter
 
 from sluicegate.quotas import Reservation
+from sluicegate.quotas.errors import RequestIdReusedError
 from sluicegate.quotas.limits import Window, current_windows, window_start
 
 DAY = window_start(Window.DAY, BASE_TIME)
@@ -69,3 +71,14 @@ def test_settle_after_release_is_still_charged_once(services, quotas, principal)
 
     assert read_counter(services, principal.tenant_id, "micro_usd_per_day", DAY) == (50, 0)
     assert ledger_total(services, principal.tenant_id) == (1, 15, 50)
+
+
+def test_settled_request_id_cannot_reserve_again(services, quotas, principal):
+    reservation = quotas.reserve(principal, new_request_id(), prompt_tokens=10, max_tokens=10, micro_usd=500)
+    quotas.settle(reservation, make_usage(cost_micro_usd=50))
+
+    assert quotas.reservations.status(reservation.request_id) == "settled"
+    with pytest.raises(RequestIdReusedError) as caught:
+        quotas.reserve(principal, reservation.request_id, prompt_tokens=10, max_tokens=10, micro_usd=500)
+    assert "status settled" in caught.value.message
+    assert read_counter(services, principal.tenant_id, "micro_usd_per_day", DAY) == (50, 0)

@@ -16,7 +16,8 @@ from typing import Any
 
 MANIFEST_FILENAME = "manifest.json"
 FORMAT_VERSION = 1
-REBUILD_HINT = "run `make models` (add `--force` to `scripts/build_models.py` to rebuild from scratch)"
+# `make models` rebuilds a model whose cached files fail verification.
+REBUILD_HINT = "run `make models` to build or repair it"
 
 # Keys every manifest needs, and the extra keys each kind of model needs.
 _COMMON_KEYS = ("format_version", "name", "kind", "source", "build", "files", "tokenizer")

@@ -110,6 +110,15 @@ class ReservationRepository:
             return conn.execute(_CLOSE_SQL, (request_id, status, now, expired_only)).fetchone()[0]
 
     def status(self, request_id: str) -> str | None:
+        """Return the state of a request id: ``reserved``, ``released``, ``expired``, ``settled`` or None.
+
+        Settling deletes the reservation, so ``settled`` means that the usage
+        ledger has a row for the request id (it has been charged).
+        """
         with self._database().connection() as conn:
-            row = conn.execute("SELECT status FROM quota_reservations WHERE request_id = %s", (request_id,)).fetchone()
-        return row[0] if row else None
+            row = conn.execute(
+                "SELECT coalesce((SELECT status FROM quota_reservations WHERE request_id = %s),"
+                " (SELECT 'settled' FROM usage_ledger WHERE request_id = %s))",
+                (request_id, request_id),
+            ).fetchone()
+        return row[0]

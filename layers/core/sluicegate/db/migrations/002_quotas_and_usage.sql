@@ -158,7 +158,7 @@ $$;
 -- to encode than five array parameters.
 CREATE FUNCTION quota_unpack_counters(p_counters jsonb,
     OUT scopes text[], OUT names text[], OUT starts timestamptz[], OUT metrics text[], OUT limits bigint[])
-LANGUAGE plpgsql IMMUTABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
 BEGIN
     SELECT array_agg(c.scope ORDER BY c.position), array_agg(c.limit_name ORDER BY c.position),
            array_agg(c.window_start ORDER BY c.position), array_agg(c.metric ORDER BY c.position),
@@ -175,8 +175,9 @@ $$;
 -- exceeded (used + reserved > limit; a NULL limit admits anything), the hold
 -- is taken back; otherwise the reservation is stored. Returns the counter
 -- values from before the hold, whether it was admitted, and whether the
--- tenant has expired holds that are still open. A reused request id raises
--- unique_violation and rolls the whole call back.
+-- tenant has expired holds that are still open. A request id that already
+-- has a reservation or a ledger row raises unique_violation and rolls the
+-- whole call back.
 --
 -- The call commits without waiting for the WAL flush (synchronous_commit
 -- off), which halves the disk waits of a request. If the database server
@@ -203,6 +204,10 @@ DECLARE
     v_expired_holds boolean;
 BEGIN
     PERFORM set_config('synchronous_commit', 'off', true);
+    -- A settled request has no reservation row any more, but its ledger row stays.
+    IF EXISTS (SELECT 1 FROM usage_ledger l WHERE l.request_id = p_request_id) THEN
+        RAISE EXCEPTION 'request id % is already settled', p_request_id USING ERRCODE = 'unique_violation';
+    END IF;
     SELECT * INTO v_scopes, v_names, v_starts, v_metrics, v_limits FROM quota_unpack_counters(p_counters);
     WITH added AS (
         INSERT INTO quota_counters AS c (tenant_id, scope, limit_name, window_start, used, reserved)
