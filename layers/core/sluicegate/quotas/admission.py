@@ -21,18 +21,18 @@ def limits_by_counter(limits: EffectiveLimits, reservation: Reservation) -> dict
 
 
 def find_violations(
-    held: Mapping[CounterKey, int],
+    hold_amounts: Mapping[CounterKey, int],
     limits: Mapping[CounterKey, int | None],
     states: Mapping[CounterKey, CounterState],
 ) -> list[Violation]:
     """Return every limited counter where used + reserved + this hold would pass the limit."""
     violations = []
-    for key in sorted(held):
+    for key in sorted(hold_amounts):
         limit = limits.get(key)
         if limit is None:
             continue
         state = states[key]
-        if state.used + state.reserved + held[key] > limit:
+        if state.used + state.reserved + hold_amounts[key] > limit:
             spec = LIMIT_SPECS[key.limit_name]
             violations.append(
                 Violation(
@@ -41,7 +41,7 @@ def find_violations(
                     limit=limit,
                     used=state.used,
                     reserved=state.reserved,
-                    amount=held[key],
+                    amount=hold_amounts[key],
                     window_start=key.window_start,
                     window_end=window_end(spec.window, key.window_start),
                 )
@@ -49,10 +49,10 @@ def find_violations(
     return violations
 
 
-def seconds_until_fits(violation: Violation, holds: Iterable[tuple[datetime, int]], now: datetime) -> int | None:
+def seconds_until_fits(violation: Violation, open_holds: Iterable[tuple[datetime, int]], now: datetime) -> int | None:
     """Seconds until enough of the limit is free, or None if the request can never fit.
 
-    ``holds`` are the open reservations in the violated counter as
+    ``open_holds`` are the open reservations in the violated counter as
     ``(expires_at, amount)``, earliest first. Their expiry frees room before
     the window ends; settled usage is freed only by the window's end. Holds
     that are settled early free room sooner, so the result is an upper bound.
@@ -60,7 +60,7 @@ def seconds_until_fits(violation: Violation, holds: Iterable[tuple[datetime, int
     if not violation.can_ever_fit:
         return None
     freed = 0
-    for expires_at, amount in holds:
+    for expires_at, amount in open_holds:
         if expires_at >= violation.window_end:
             break
         freed += amount

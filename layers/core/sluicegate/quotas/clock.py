@@ -20,7 +20,7 @@ class SystemClock:
 
 
 class FakeClock:
-    """A clock that moves only when told to, for tests and benchmarks."""
+    """A clock that changes only through ``advance`` and ``set``, for tests and benchmarks."""
 
     def __init__(self, start: datetime) -> None:
         self._now = _as_utc(start)

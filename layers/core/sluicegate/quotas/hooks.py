@@ -51,7 +51,7 @@ def release_after_failure(quotas: QuotaService, reservation: Reservation) -> Non
 
 
 def settle_after_success(quotas: QuotaService, reservation: Reservation, usage: Usage) -> Charge | None:
-    """Charge real usage. A failure is logged and the answer still goes out, because it has been generated."""
+    """Charge real usage. A failure is logged and the response is still returned, because the completion exists."""
     try:
         return quotas.settle(reservation, usage)
     except (GatewayError, psycopg.Error):

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 
-# Scope of the counters and overrides that cover a whole tenant; any other
-# scope value is an API key id (12 hex characters, so it never equals "*").
+# Scope of the counters and overrides that cover a whole tenant. Any other
+# scope value is an API key id, which is 12 hex characters and never "*".
 TENANT_SCOPE = "*"
 
 

@@ -1,4 +1,4 @@
-"""Turn limit violations into the 429 error a client sees."""
+"""Turn limit violations into the 429 error returned to the client."""
 
 from __future__ import annotations
 

@@ -7,16 +7,16 @@ except its configuration and clock.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from typing import Callable
 
 from ..db.errors import DatabaseUnavailableError
 from ..db.pool import Database
-from ..settings import Settings
 from ..tenants.models import Principal
 from .admission import find_violations, limits_by_counter, seconds_until_fits
 from .clock import Clock, SystemClock
+from .config import QuotaConfig
 from .errors import QuotaUnavailableError
 from .headers import rate_limit_headers
 from .limits import current_windows
@@ -31,18 +31,6 @@ logger = logging.getLogger(__name__)
 
 # Expired holds of a tenant released when one of its reservations finds them; the sweeper releases the rest.
 EXPIRED_RELEASED_PER_RESERVE = 20
-
-
-@dataclass(frozen=True)
-class QuotaConfig:
-    # Seconds a hold lives before the sweeper may release it: the gateway timeout plus a margin.
-    reservation_ttl_s: float = 60.0
-    # Let requests through, unenforced, when the database is unreachable.
-    fail_open: bool = False
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "QuotaConfig":
-        return cls(reservation_ttl_s=settings.quota_reservation_ttl_s, fail_open=settings.quota_fail_open)
 
 
 class QuotaService:
@@ -140,12 +128,17 @@ class QuotaService:
     def release_expired(self, tenant_id: str | None = None, limit: int = EXPIRED_RELEASED_PER_RESERVE) -> int:
         """Release holds past their expiry, of one tenant or of all; returns how many were released."""
         now = self.clock.now()
-        released = 0
-        for request_id in self.queries.expired_request_ids(now, limit, tenant_id):
-            if self.reservations.close(request_id, now, expired_only=True):
-                released += 1
-                logger.warning("released expired quota reservation %s (never settled)", request_id)
-        return released
+        released = [
+            request_id
+            for request_id in self.queries.expired_request_ids(now, limit, tenant_id)
+            if self.reservations.close(request_id, now, expired_only=True)
+        ]
+        if released:
+            logger.warning(
+                "released %d expired quota reservations that were never settled or released (first: %s)",
+                len(released), ", ".join(released[:5]),
+            )
+        return len(released)
 
     def usage_report(self, principal: Principal) -> dict:
         now = self.clock.now()

@@ -1,0 +1,19 @@
+"""Deployment configuration of the quota service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..settings import Settings
+
+
+@dataclass(frozen=True)
+class QuotaConfig:
+    # Seconds a hold lives before the sweeper may release it: the gateway timeout plus a margin.
+    reservation_ttl_s: float = 60.0
+    # Let requests through, unenforced, when the database is unreachable.
+    fail_open: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "QuotaConfig":
+        return cls(reservation_ttl_s=settings.quota_reservation_ttl_s, fail_open=settings.quota_fail_open)
