@@ -37,6 +37,7 @@ from sglocal.sqs_events import load_sqs_template  # noqa: E402
 from sglocal.sqs_poller import SqsPoller  # noqa: E402
 from sglocal.template import load_template  # noqa: E402
 from sluicegate.api.batches import parse_batch_request  # noqa: E402
+from sluicegate.backends.base import ChatMessage, GenerationRequest, SamplingParams  # noqa: E402
 from sluicegate.quotas.limits import LIMIT_NAMES  # noqa: E402
 from sluicegate.services import Services  # noqa: E402
 from sluicegate.settings import load_settings  # noqa: E402
@@ -106,11 +107,22 @@ def run_once(services: Services, principal: Principal, poller: SqsPoller, args: 
     }
 
 
+def run_direct(services: Services, args: argparse.Namespace) -> float:
+    """Return the seconds the backend alone takes for the same prompts, one after another."""
+    backend = services.catalog.get(services.settings.local_model).backend()
+    started = time.perf_counter()
+    for index in range(args.items):
+        message = ChatMessage("user", f"Write one sentence about {TOPICS[index % len(TOPICS)]}.")
+        backend.generate(GenerationRequest((message,), SamplingParams(max_tokens=args.max_tokens, temperature=0)))
+    return time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=20, help="items per batch (default: 20)")
     parser.add_argument("--max-tokens", type=int, default=32, help="max_tokens of every item (default: 32)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs; the median is reported (default: 3)")
+    parser.add_argument("--direct", action="store_true", help="after each run, time the same prompts on the backend alone, without queue, database or pipeline (direct_items_per_s)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds a run may take before it is abandoned (default: 600)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -148,11 +160,15 @@ def main() -> int:
     runs = []
     for number in range(1, args.runs + 1):
         figures = run_once(services, principal, poller, args)
+        if args.direct:
+            # Right after the batch run, so that both see about the same load on a shared machine.
+            figures["direct_items_per_s"] = args.items / run_direct(services, args)
         runs.append(figures)
         print(f"run {number}: " + ", ".join(f"{name}={value:.2f}" for name, value in figures.items()), flush=True)
     print(f"median of {args.runs} runs:")
-    for name in ("items_per_s", "completion_tokens_per_s", "seconds"):
-        print(f"  {name}: {statistics.median(run[name] for run in runs):.2f}")
+    for name in ("items_per_s", "completion_tokens_per_s", "seconds", "direct_items_per_s"):
+        if name in runs[0]:
+            print(f"  {name}: {statistics.median(run[name] for run in runs):.2f}")
     queues.stop()
     services.db.close()
     return 0
