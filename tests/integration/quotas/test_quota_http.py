@@ -133,3 +133,18 @@ def test_usage_route_requires_api_key(base_url):
     status, body = get_json(f"{base_url}/usage")
     assert status == 401
     assert body["error"]["code"] == "invalid_api_key"
+
+
+def test_rejection_emits_quota_rejections_metric(services, base_url, api_key, tenant_id, capsys):
+    services.quotas.limits.set_overrides(tenant_id, values={"tokens_per_day": 64})
+    client = OpenAI(base_url=base_url, api_key=api_key, max_retries=0)
+    ask(client)
+    capsys.readouterr()
+
+    with pytest.raises(openai.RateLimitError):
+        ask(client)
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    rejections = [record for record in records if "QuotaRejections" in record]
+    assert len(rejections) == 1
+    assert rejections[0]["Window"] == "tokens_per_day"
+    assert rejections[0]["tenant_id"] == tenant_id

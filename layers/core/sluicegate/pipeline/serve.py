@@ -28,6 +28,8 @@ def complete_chat(ctx: RequestContext, request: ChatCompletionRequest, services:
         record_success(ctx, outcome, services.prices.version)
     except GatewayError as exc:
         ctx.metrics.error(exc.code or exc.error_type)
+        for limit_name in getattr(exc, "exhausted_limits", ()):
+            ctx.metrics.add_single("QuotaRejections", 1, {"Window": limit_name})
         raise
     finally:
         if screening is not None:

@@ -62,4 +62,7 @@ def quota_exceeded_error(
     if retry_after is not None:
         all_headers["retry-after"] = str(retry_after)
     error_class = InsufficientQuotaError if is_budget else RateLimitError
-    return error_class(message, headers=all_headers)
+    error = error_class(message, headers=all_headers)
+    # Read by the pipeline for the QuotaRejections metric.
+    error.exhausted_limits = [violation.limit_name for violation in violations]
+    return error
