@@ -44,7 +44,7 @@ def complete_chat(ctx: RequestContext, request: ChatCompletionRequest, services:
         redacted_answer=outcome.redacted_answer,
         model=request.model,
         route=outcome.route,
-        template_version=None,
+        template_version=outcome.retrieval.template_version if outcome.retrieval is not None else None,
         sample_rate=services.settings.log_sample_rate,
         backend=outcome.backend,
     )
