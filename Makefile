@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 REQUIREMENTS := requirements/dev.txt layers/core/requirements.txt layers/inference/requirements.txt
 
-.PHONY: setup models run test test-fast bench bench-pii validate build clean report
+.PHONY: setup models run test test-fast bench bench-pii bench-quotas bench-retrieval bench-batches validate build report clean
 
 $(VENV)/.installed: $(REQUIREMENTS)
 	@echo "==> creating the virtual environment in $(VENV)"
@@ -23,8 +23,11 @@ setup: $(VENV)/.installed
 models: setup
 	$(PY) scripts/build_models.py
 
+# Extra serve options, e.g. `make run RUN_ARGS=--sagemaker-emulator` for the GPU route.
+RUN_ARGS ?=
+
 run: models
-	$(PY) -m sglocal.serve --warm
+	$(PY) -m sglocal.serve --warm $(RUN_ARGS)
 
 # SLUICEGATE_REQUIRE_MODELS turns "models not built" skips into failures.
 test: models
@@ -38,6 +41,15 @@ bench: models
 
 bench-pii: setup
 	$(PY) bench/pii/run.py
+
+bench-quotas: setup
+	$(PY) bench/quotas/run.py --workers 8 --mode threads --runs 3 --duration 10
+
+bench-retrieval: models
+	$(PY) bench/retrieval/run.py
+
+bench-batches: models
+	$(PY) bench/batches/run.py --items 20 --max-tokens 32 --runs 3 --direct
 
 validate:
 	scripts/sam validate --lint
