@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, json.JSONDecodeError) as exc:
         parser.error(f"cannot read event file {args.event}: {exc}")
     apply_template_environment(template.functions)
+    from sluicegate.services import get_services
+
+    from .setup import ensure_demo_tenant_exists
+
+    ensure_demo_tenant_exists(get_services())
     result = FunctionRunner(template.functions[args.function]).invoke(event)
     json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")

@@ -8,11 +8,22 @@ from pathlib import Path
 from sluicegate.auth.service import authenticate
 from sluicegate.errors import AuthenticationError
 from sluicegate.services import Services
-from sluicegate.tenants.errors import TenantNotFoundError
+from sluicegate.tenants.errors import TenantExistsError, TenantNotFoundError
 
 logger = logging.getLogger("sglocal")
 
 DEMO_TENANT = "demo"
+
+
+def ensure_demo_tenant_exists(services: Services) -> None:
+    """Create the demo tenant, which the sample events in events/ act as, if it is missing."""
+    try:
+        services.tenants.get_tenant(DEMO_TENANT)
+    except TenantNotFoundError:
+        try:
+            services.tenants.create_tenant(DEMO_TENANT, "Demo tenant", tier="standard")
+        except TenantExistsError:
+            pass  # another process created it in the meantime
 
 
 def ensure_demo_tenant(services: Services, key_file: Path) -> str:
@@ -25,10 +36,7 @@ def ensure_demo_tenant(services: Services, key_file: Path) -> str:
             return saved
         except AuthenticationError:
             logger.info("saved demo key is no longer valid; creating a new one")
-    try:
-        tenants.get_tenant(DEMO_TENANT)
-    except TenantNotFoundError:
-        tenants.create_tenant(DEMO_TENANT, "Demo tenant", tier="standard")
+    ensure_demo_tenant_exists(services)
     _, full_key = tenants.create_key(DEMO_TENANT, name="local demo key")
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(full_key + "\n", encoding="utf-8")
