@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=3000, help="TCP port (default 3000)")
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument("--key-file", type=Path, default=ROOT / ".local" / "demo-api-key", help="where the demo tenant's API key is saved")
-    parser.add_argument("--warm", action="store_true", help="load the local model before accepting requests")
+    parser.add_argument("--warm", action="store_true", help="load the local chat and embedding models before accepting requests")
     parser.add_argument("--routing-config", type=Path, help="routing YAML (default: only the local model; config/routing.yaml with --sagemaker-emulator)")
     parser.add_argument(
         "--sagemaker-emulator",
@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.warm:
         for entry in services.catalog.entries():
             entry.backend()
+        services.embedder
 
     gateway = LocalApiGateway(template)
     event_sources.start_pollers(gateway.runners)

@@ -111,7 +111,7 @@ class Services:
 
         # The database and the SQS client are looked up per call, so the worker never builds an SQS client.
         queue = BatchQueue(lambda: self.sqs, self.settings.batch_queue_url)
-        return BatchService(BatchRepository(lambda: self.db), ItemRepository(lambda: self.db), queue, self.catalog)
+        return BatchService(BatchRepository(lambda: self.db), ItemRepository(lambda: self.db), queue, lambda model_id: self.router.model(model_id))
 
     @cached_property
     def catalog(self) -> ModelCatalog:

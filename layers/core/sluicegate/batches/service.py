@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from ..api.batches import BatchCreateRequest
 from ..api.chat import ChatCompletionRequest
-from ..backends.catalog import ModelCatalog
 from ..errors import ModelNotFoundError
 from ..tenants.models import Principal
 from .errors import BatchNotFoundError, QueueUnavailableError
@@ -21,11 +20,14 @@ logger = logging.getLogger(__name__)
 
 
 class BatchService:
-    def __init__(self, repository: BatchRepository, items: ItemRepository, queue: BatchQueue, catalog: ModelCatalog) -> None:
+    def __init__(
+        self, repository: BatchRepository, items: ItemRepository, queue: BatchQueue, check_model: Callable[[str], object]
+    ) -> None:
         self.repository = repository
         self.items = items
         self.queue = queue
-        self.catalog = catalog
+        # Raises ModelNotFoundError for a model (or alias) the router does not serve.
+        self.check_model = check_model
 
     def submit(self, principal: Principal, batch: BatchCreateRequest, requests: list[ChatCompletionRequest]) -> dict[str, Any]:
         """Store the batch and its items, then queue one message per item.
@@ -54,7 +56,7 @@ class BatchService:
     def _check_models(self, requests: list[ChatCompletionRequest]) -> None:
         for index, request in enumerate(requests):
             try:
-                self.catalog.get(request.model)
+                self.check_model(request.model)
             except ModelNotFoundError as exc:
                 raise ModelNotFoundError(f"items[{index}]: {exc.message}", param=f"items[{index}].body.model") from exc
 
