@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="embed only the first N tokens of each chunk for the index (default: whole chunks)")
     parser.add_argument("--ef-search", type=int, nargs="+", default=[40, 64, 100, 200],
                         help="hnsw.ef_search values to measure")
+    parser.add_argument("--filtered-ef-search", type=int, nargs="+", default=[40, 100, 400, 1000],
+                        help="hnsw.ef_search values to measure with a metadata filter that keeps a tenth of the rows")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     args.work_dir.mkdir(parents=True, exist_ok=True)

@@ -36,18 +36,20 @@ def queries_run(monkeypatch) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("chunks", "table", "expected"),
+    ("chunks", "table", "top_k", "expected"),
     [
-        (5_000, 1_000_000, None),  # small collection: exact
-        (100_000, 100_000, 100),  # the whole table: the base ef_search
-        (100_000, -1, 100),  # never analysed: reltuples is -1
-        (200_000, 1_000_000, 500),  # a fifth of the table: five times the base
-        (50_000, 1_000_000, None),  # would need 2,000, above pgvector's maximum of 1,000
+        (2_000, 1_000_000, 5, None),  # small collection: exact
+        (100_000, 100_000, 5, 64),  # the whole table: the base ef_search
+        (100_000, -1, 5, 64),  # never analysed: reltuples is -1
+        (100_000, 100_000, 20, 80),  # 4 candidates per result
+        (100_000, 1_000_000, 5, 200),  # a tenth of the table: 4 of its rows per result
+        (20_000, 1_000_000, 5, 1000),  # a fiftieth: pgvector's maximum
+        (10_000, 1_000_000, 5, None),  # would need 2,000, above the maximum
     ],
 )
-def test_ef_search_scales_with_share(chunks, table, expected):
-    search = ChunkSearch(lambda: None, SearchConfig(ef_search=100, exact_max_chunks=10_000))
-    assert search.ef_search_for(chunks, table) == expected
+def test_ef_search_scales_with_share(chunks, table, top_k, expected):
+    search = ChunkSearch(lambda: None, SearchConfig(ef_search=64, exact_max_chunks=2_000))
+    assert search.ef_search_for(chunks, table, top_k) == expected
 
 
 def test_index_scan_matches_exact(rag_api, tenant_id, queries_run, monkeypatch):
@@ -56,7 +58,7 @@ def test_index_scan_matches_exact(rag_api, tenant_id, queries_run, monkeypatch):
     query = rag_api.services.embedder.embed(["ferry left pier 4 with 4 crates"])[0]
     exact = search.search(tenant_id, "harbour", query, 3, None)
     assert queries_run == ["exact"]
-    monkeypatch.setattr(search, "ef_search_for", lambda chunks, table: 1000)
+    monkeypatch.setattr(search, "ef_search_for", lambda chunks, table, top_k: 1000)
     indexed = search.search(tenant_id, "harbour", query, 3, None)
     assert queries_run == ["exact", "indexed"]
     assert [passage.chunk_id for passage in indexed] == [passage.chunk_id for passage in exact]
@@ -66,7 +68,7 @@ def test_index_scan_matches_exact(rag_api, tenant_id, queries_run, monkeypatch):
 def test_filtered_index_scan_falls_back_to_exact(rag_api, tenant_id, queries_run, monkeypatch):
     rag_api.ingest(tenant_id, "harbour", DOCUMENTS)
     search = rag_api.services.retriever.search
-    monkeypatch.setattr(search, "ef_search_for", lambda chunks, table: 1)
+    monkeypatch.setattr(search, "ef_search_for", lambda chunks, table, top_k: 1)
     query = rag_api.services.embedder.embed(["ferry left pier 4 with 4 crates"])[0]
     passages = search.search(tenant_id, "harbour", query, 3, {"pier": 2})
     assert queries_run == ["indexed", "exact"]

@@ -15,7 +15,7 @@ from .models import Passage
 _FENCE_OPEN = "<passages>"
 _FENCE_CLOSE = "</passages>"
 # A passage must not close the fence early and continue as instructions.
-_FENCE_TAG = re.compile(r"</?\s*passages\s*>", re.IGNORECASE)
+_FENCE_TAG = re.compile(r"<\s*/?\s*passages\s*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

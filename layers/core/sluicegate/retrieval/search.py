@@ -3,10 +3,11 @@
 The HNSW index covers every tenant's chunks, and pgvector 0.6 filters the
 rows an index scan returns only after the scan, which yields at most
 ``hnsw.ef_search`` rows. So a collection that is a small share of the table
-gets a proportionally larger ``ef_search`` (capped at pgvector's maximum,
-1000). A small collection, or one too small a share for that cap, is searched
-exactly. An index scan that returns fewer than ``top_k`` rows because a
-metadata filter removed them is repeated as an exact search.
+gets a larger ``ef_search``: enough for about ``CANDIDATES_PER_RESULT`` of its
+own rows per requested result, capped at pgvector's maximum of 1000. A small
+collection, or one too small a share for that cap, is searched exactly. An
+index scan that returns fewer than ``top_k`` rows because a metadata filter
+removed them is repeated as an exact search.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ if TYPE_CHECKING:  # numpy is in the inference layer, which not every function h
     import numpy as np
 
 HNSW_MAX_EF_SEARCH = 1000  # the largest value pgvector accepts for hnsw.ef_search
+# With a filter that kept a tenth of 100,000 rows, ef_search 200 (4 rows of the
+# tenth per result at top_k 5) gave recall@5 0.988 (bench/retrieval/RESULTS.md).
+CANDIDATES_PER_RESULT = 4
 
 # The filter joins documents only when a metadata filter is given; no value is ever formatted into SQL.
 _FILTER_JOIN = " JOIN documents fd ON fd.id = c.document_id AND fd.tenant_id = c.tenant_id AND fd.metadata @> %(filter)s"
@@ -49,10 +53,10 @@ _INDEXED = (
 
 @dataclass(frozen=True)
 class SearchConfig:
-    # hnsw.ef_search for a collection that is the whole table.
-    ef_search: int = 100
+    # Minimum hnsw.ef_search, used as is for a collection that is the whole table.
+    ef_search: int = 64
     # Collections with at most this many chunks are always searched exactly.
-    exact_max_chunks: int = 10_000
+    exact_max_chunks: int = 2_000
     statement_timeout_ms: int = 2_000
 
 
@@ -85,7 +89,7 @@ class ChunkSearch:
             params["collection"], chunk_count, table_estimate = row
             if chunk_count == 0:
                 return []
-            ef_search = self.ef_search_for(chunk_count, float(table_estimate))
+            ef_search = self.ef_search_for(chunk_count, float(table_estimate), top_k)
             rows: list[tuple] = []
             if ef_search is not None:
                 conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef_search),))
@@ -94,13 +98,13 @@ class ChunkSearch:
                 rows = conn.execute(_EXACT.format(join=join), params).fetchall()
         return [Passage(row[0], row[1], 1.0 - float(row[3]), row[2], row[4]) for row in rows]
 
-    def ef_search_for(self, chunk_count: int, table_estimate: float) -> int | None:
+    def ef_search_for(self, chunk_count: int, table_estimate: float, top_k: int) -> int | None:
         """Return the ef_search for an index scan of this collection, or None to search exactly.
 
         ``table_estimate`` may lag behind recent inserts, so it counts as at least the collection's size.
         """
         if chunk_count <= self.config.exact_max_chunks:
             return None
-        table_rows = max(table_estimate, float(chunk_count))
-        ef_search = math.ceil(self.config.ef_search * table_rows / chunk_count)
+        share = chunk_count / max(table_estimate, float(chunk_count))
+        ef_search = max(self.config.ef_search, math.ceil(CANDIDATES_PER_RESULT * top_k / share))
         return ef_search if ef_search <= HNSW_MAX_EF_SEARCH else None
