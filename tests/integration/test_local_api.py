@@ -8,20 +8,15 @@ tests/e2e repeats the main path with the real model.
 from __future__ import annotations
 
 import json
-import threading
-from pathlib import Path
 
 import openai
 import pytest
 from openai import OpenAI
 
-from sglocal.runtime import apply_template_environment
-from sglocal.server import LocalApiGateway, make_http_server
-from sglocal.template import load_template
 from sluicegate.backends.base import GenerationChunk, GenerationResult
+from local_gateway import serve_gateway
 from sluicegate.services import Services
 
-ROOT = Path(__file__).resolve().parents[2]
 MODEL = "smollm2-135m-instruct"
 
 
@@ -46,20 +41,10 @@ class ScriptedBackend:
 
 
 @pytest.fixture(scope="module")
-def local_api(services: Services, tmp_path_factory):
-    import sluicegate.services as services_module
-
+def local_api(services: Services):
     backend = ScriptedBackend()
-    services.catalog.get(MODEL)._backend = backend
-    previous = services_module._services
-    services_module._services = services
-    template = load_template(ROOT / "template.yaml")
-    apply_template_environment(template.functions)
-    server = make_http_server(LocalApiGateway(template), "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", backend
-    server.shutdown()
-    services_module._services = previous
+    with serve_gateway(services, backend) as base_url:
+        yield base_url, backend
 
 
 @pytest.fixture()

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
-from pathlib import Path
 
 import pytest
 from openai import OpenAI
 
-from sglocal.runtime import apply_template_environment
-from sglocal.server import LocalApiGateway, make_http_server
-from sglocal.template import load_template
 from sluicegate.backends.base import GenerationChunk, GenerationResult
+from local_gateway import serve_gateway
 from sluicegate.services import Services
 from http_client import post
 
-ROOT = Path(__file__).resolve().parents[2]
 MODEL = "smollm2-135m-instruct"
 EMAIL = "jane.doe+ops@example.corp"
 PHONE = "+44 20 7946 0958"
@@ -45,21 +40,9 @@ class EchoBackend:
 
 @pytest.fixture(scope="module")
 def echo_api(services: Services):
-    import sluicegate.services as services_module
-
     backend = EchoBackend()
-    previous_backend = services.catalog.get(MODEL)._backend
-    services.catalog.get(MODEL)._backend = backend
-    previous = services_module._services
-    services_module._services = services
-    template = load_template(ROOT / "template.yaml")
-    apply_template_environment(template.functions)
-    server = make_http_server(LocalApiGateway(template), "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", backend
-    server.shutdown()
-    services_module._services = previous
-    services.catalog.get(MODEL)._backend = previous_backend
+    with serve_gateway(services, backend) as base_url:
+        yield base_url, backend
 
 
 def key_for(services: Services, tenant_id: str, screening: dict | None = None) -> str:

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import openai
 import pytest
 from openai import OpenAI
 from quota_helpers import reservation_status
 
-from sglocal.runtime import apply_template_environment
-from sglocal.server import LocalApiGateway, make_http_server
-from sglocal.template import load_template
 from sluicegate.backends.base import GenerationChunk, GenerationResult
+from local_gateway import serve_gateway
 from sluicegate.services import Services
 
-ROOT = Path(__file__).resolve().parents[3]
 MODEL = "smollm2-135m-instruct"
 # A user message with exactly this text makes the scripted backend fail during dispatch.
 FAIL_TEXT = "please fail"
@@ -47,20 +42,8 @@ class ScriptedBackend:
 
 @pytest.fixture(scope="module")
 def base_url(services: Services):
-    import sluicegate.services as services_module
-
-    entry = services.catalog.get(MODEL)
-    previous_backend, previous_services = entry._backend, services_module._services
-    entry._backend = ScriptedBackend()
-    services_module._services = services
-    template = load_template(ROOT / "template.yaml")
-    apply_template_environment(template.functions)
-    server = make_http_server(LocalApiGateway(template), "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    entry._backend = previous_backend
-    services_module._services = previous_services
+    with serve_gateway(services, ScriptedBackend()) as url:
+        yield url
 
 
 @pytest.fixture()
