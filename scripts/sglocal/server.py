@@ -170,6 +170,9 @@ def make_http_server(gateway: LocalApiGateway, host: str, port: int) -> Threadin
         def log_message(self, format: str, *args: Any) -> None:
             logger.info("%s - %s", self.address_string(), format % args)
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    class Server(ThreadingHTTPServer):
+        # socketserver's default backlog of 5 resets connections under a burst of clients.
+        request_queue_size = 128
+        daemon_threads = True
+
+    return Server((host, port), Handler)

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import start_gateway, stop_gateway
+from e2e.conftest import start_gateway, stop_gateway
 from openai import OpenAI
 
 pytestmark = pytest.mark.model

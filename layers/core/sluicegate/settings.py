@@ -46,6 +46,8 @@ class Settings(BaseModel):
     # Generation rate used to price the worst case of the in-function backend;
     # keep it below the measured rate so that reservations stay an upper bound.
     quota_local_tokens_per_second: float = Field(default=10.0, gt=0)
+    # Prompt tokens per second the local model reads at least, for the same worst case.
+    quota_local_prefill_tokens_per_second: float = Field(default=100.0, gt=0)
     # Log the redacted prompt and answer of 1 in N chat requests, chosen by a
     # hash of the request id. 0 turns sampled logging off.
     log_sample_rate: int = Field(default=0, ge=0)
@@ -57,10 +59,12 @@ class Settings(BaseModel):
     # were embedded faster than batches of 32 or 64.
     embedding_batch_size: int = Field(default=8, ge=1)
     # hnsw.ef_search for a collection that is the whole chunks table; smaller
-    # collections get proportionally more (docs/retrieval.md).
-    retrieval_ef_search: int = Field(default=100, ge=1, le=1000)
-    # Collections with at most this many chunks are searched exactly.
-    retrieval_exact_max_chunks: int = Field(default=10_000, ge=0)
+    # collections get more (docs/retrieval.md). 64 gave recall@5 0.984 at a
+    # p95 of 3.8 ms on 100,000 chunks (bench/retrieval/RESULTS.md).
+    retrieval_ef_search: int = Field(default=64, ge=1, le=1000)
+    # Collections with at most this many chunks are searched exactly; exact
+    # search measured about 1.3 ms per 1,000 chunks.
+    retrieval_exact_max_chunks: int = Field(default=2_000, ge=0)
     # statement_timeout of the retrieval query.
     retrieval_timeout_ms: int = Field(default=2_000, ge=1)
     # Limits of POST /v1/documents and POST /v1/embeddings. 512 KiB of package
@@ -70,6 +74,11 @@ class Settings(BaseModel):
     document_max_bytes: int = Field(default=512 * 1024, ge=1)
     documents_max_total_bytes: int = Field(default=512 * 1024, ge=1)
     embeddings_max_inputs: int = Field(default=256, ge=1)
+    # Request bodies larger than this many bytes get a 413 before they are
+    # parsed. Lambda rejects a synchronous invocation above 6 MiB
+    # (6,291,456 bytes) with the event around the body, so the default stays
+    # 1 MiB below that and the function's own 413 is what callers see.
+    request_max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     # URL of the SQS queue that POST /v1/batches sends batch items to.
     batch_queue_url: str | None = None
     # Endpoint of a local SQS emulator (for example http://127.0.0.1:5000); unset in AWS.

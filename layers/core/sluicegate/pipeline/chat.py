@@ -10,7 +10,7 @@ from ..api.chat import ChatCompletionRequest
 from ..backends.base import Backend, ChatMessage, GenerationRequest, GenerationResult, SamplingParams
 from ..errors import ContextLengthExceededError
 from ..pricing.table import Cost, PriceTable
-from ..quotas.hooks import release_after_failure, reserve_for_chat, settle_after_success
+from ..quotas.hooks import bill_within_hold, release_after_failure, reserve_for_chat, settle_after_success
 from ..quotas.models import Usage
 from ..quotas.service import QuotaService
 from ..retrieval.errors import RETRIEVAL_STATUS_HEADER
@@ -191,6 +191,7 @@ def run_chat(
     with timer.stage("settle"):
         cost = serving_cost(served, prices, settings.lambda_memory_mb)
         if reservation is not None:
+            cost = bill_within_hold(cost, reservation)
             usage = Usage(
                 model=request.model,
                 backend=served.backend.name,

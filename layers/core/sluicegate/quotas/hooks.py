@@ -7,7 +7,7 @@ import logging
 import psycopg
 
 from ..errors import GatewayError
-from ..pricing.table import PriceTable
+from ..pricing.table import Cost, PriceTable
 from ..settings import Settings
 from ..tenants.models import Principal
 from .costing import worst_case_cost
@@ -35,6 +35,7 @@ def reserve_for_chat(
         max_tokens,
         local_tokens_per_second=settings.quota_local_tokens_per_second,
         lambda_memory_mb=settings.lambda_memory_mb,
+        local_prefill_tokens_per_second=settings.quota_local_prefill_tokens_per_second,
     )
     return quotas.reserve(principal, request_id, prompt_tokens=prompt_tokens, max_tokens=max_tokens, micro_usd=cost.micro_usd)
 
@@ -48,6 +49,22 @@ def release_after_failure(quotas: QuotaService, reservation: Reservation) -> Non
             "could not release the quota hold of failed request %s; it stays held until %s",
             reservation.request_id, reservation.expires_at.isoformat(), exc_info=True,
         )
+
+
+def bill_within_hold(cost: Cost, reservation: Reservation) -> Cost:
+    """Cap a request's charge at the amount held for it.
+
+    Admission counted the hold against the budgets, so charging more could
+    overspend them; a request that ran slower than the worst-case estimate is
+    billed at the estimate, and the event is logged.
+    """
+    if not reservation.enforced or cost.micro_usd <= reservation.micro_usd:
+        return cost
+    logger.warning(
+        "request %s cost %d micro-USD, more than the %d held for it; billed at the held amount",
+        reservation.request_id, cost.micro_usd, reservation.micro_usd,
+    )
+    return Cost(micro_usd=reservation.micro_usd, basis=cost.basis)
 
 
 def settle_after_success(quotas: QuotaService, reservation: Reservation, usage: Usage) -> Charge | None:
