@@ -43,7 +43,8 @@ def chat(gateway, **fields) -> tuple[int, dict]:
         ({"temperature": 9}, 400, "invalid_request_error", "invalid_value", "'temperature'"),
         ({"top_p": -0.5}, 400, "invalid_request_error", "invalid_value", "'top_p'"),
         ({"max_tokens": "ten"}, 400, "invalid_request_error", "invalid_value", "'max_tokens'"),
-        ({"max_tokens": 10_000_000}, 400, "invalid_request_error", "context_length_exceeded", "maximum context length"),
+        ({"max_tokens": 100_000}, 400, "invalid_request_error", "context_length_exceeded", "maximum context length"),
+        ({"max_tokens": 10_000_000}, 400, "invalid_request_error", "invalid_value", "less than or equal to 131072"),
         ({"model": "gpt-17"}, 404, "invalid_request_error", "model_not_found", "'gpt-17' does not exist"),
     ],
 )

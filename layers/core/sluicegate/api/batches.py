@@ -20,6 +20,8 @@ MAX_CUSTOM_ID_LENGTH = 256
 MAX_METADATA_PAIRS = 16
 DEFAULT_RESULTS_LIMIT = 100
 MAX_RESULTS_LIMIT = 100
+# The ids that BatchRepository.create gives out: "batch_" and a UUID4 in hex.
+BATCH_ID_PATTERN = r"^batch_[0-9a-f]{32}$"
 
 
 class BatchItemInput(BaseModel):
@@ -88,6 +90,12 @@ def parse_results_page(query: Mapping[str, str] | None) -> tuple[str | None, int
     """Read ``after`` (a custom_id) and ``limit`` (1 to 100 results) from the query string."""
     query = query or {}
     after = query.get("after") or None
+    if after is not None and (len(after) > MAX_CUSTOM_ID_LENGTH or "\x00" in after):
+        raise InvalidRequestError(
+            f"invalid value for 'after': send the custom_id of an item, at most {MAX_CUSTOM_ID_LENGTH} characters",
+            param="after",
+            code="invalid_value",
+        )
     raw_limit = query.get("limit")
     if raw_limit is None or raw_limit == "":
         return after, DEFAULT_RESULTS_LIMIT

@@ -11,6 +11,25 @@ from .documents import CollectionName, check_json_size
 MAX_STOP_SEQUENCES = 4
 MAX_RETRIEVAL_TOP_K = 20
 MAX_FILTER_BYTES = 4 * 1024
+MAX_MESSAGES = 256
+# Characters of all messages together. Screening is linear in the text, but
+# digit-dense text costs the phone recognizer about 27 µs per character, so
+# this bounds the screening of one request to about 5 s (docs/security.md).
+# It is far above what the configured context windows (8,192 tokens) hold.
+MAX_MESSAGES_CHARS = 200_000
+MAX_MODEL_NAME_CHARS = 256
+# An explicit bound far above every configured context window, which rejects
+# smaller values with context_length_exceeded.
+MAX_COMPLETION_TOKENS = 131_072
+# onnxruntime-genai 0.18 takes top_k and the seed as signed 32-bit integers
+# and raised RuntimeError for larger values. Every vocabulary is smaller than
+# this top_k bound, so no useful value is rejected.
+MAX_TOP_K = 1_000_000
+MAX_SEED = 2**31 - 1
+
+
+# The schema states the rule that _stop_not_empty enforces with its own message: no empty stop sequence.
+StopSequence = Annotated[str, Field(json_schema_extra={"minLength": 1})]
 
 
 class TextPart(BaseModel):
@@ -64,15 +83,16 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    model: Annotated[str, Field(min_length=1)]
-    messages: Annotated[list[Message], Field(min_length=1)]
+    model: Annotated[str, Field(min_length=1, max_length=MAX_MODEL_NAME_CHARS)]
+    messages: Annotated[list[Message], Field(min_length=1, max_length=MAX_MESSAGES)]
     temperature: Annotated[float, Field(ge=0.0, le=2.0)] | None = None
     top_p: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
-    top_k: Annotated[int, Field(ge=0)] | None = None
-    seed: int | None = None
-    stop: str | Annotated[list[str], Field(max_length=MAX_STOP_SEQUENCES)] | None = None
-    max_tokens: Annotated[int, Field(ge=1)] | None = None
-    max_completion_tokens: Annotated[int, Field(ge=1)] | None = None
+    top_k: Annotated[int, Field(ge=0, le=MAX_TOP_K)] | None = None
+    # NOTE: negative seeds are rejected because their meaning differs between backends and is not tested.
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None
+    stop: StopSequence | Annotated[list[StopSequence], Field(max_length=MAX_STOP_SEQUENCES)] | None = None
+    max_tokens: Annotated[int, Field(ge=1, le=MAX_COMPLETION_TOKENS)] | None = None
+    max_completion_tokens: Annotated[int, Field(ge=1, le=MAX_COMPLETION_TOKENS)] | None = None
     repetition_penalty: Annotated[float, Field(gt=0.0, le=2.0)] | None = None
     n: Annotated[int, Field(ge=1, le=1)] | None = None
     stream: bool = False
@@ -80,6 +100,16 @@ class ChatCompletionRequest(BaseModel):
     user: str | None = None
     # A sluicegate extension (OpenAI SDKs send it with extra_body).
     retrieval: RetrievalOptions | None = None
+
+    @field_validator("messages")
+    @classmethod
+    def _messages_size(cls, value: list[Message]) -> list[Message]:
+        size = sum(len(message.text()) for message in value)
+        if size > MAX_MESSAGES_CHARS:
+            raise ValueError(
+                f"the messages contain {size} characters together; the limit is {MAX_MESSAGES_CHARS} per request"
+            )
+        return value
 
     @field_validator("stop")
     @classmethod

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 COLLECTION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 # Ids travel in URL paths (DELETE /v1/documents/{id}), so they avoid '/', '#', '?' and '%'.
@@ -16,19 +16,22 @@ MAX_METADATA_BYTES = 8 * 1024
 
 
 def check_collection_name(value: str) -> str:
-    if not re.match(COLLECTION_NAME_PATTERN, value):
+    # fullmatch, because "$" alone also matches before a final newline.
+    if not re.fullmatch(COLLECTION_NAME_PATTERN, value):
         raise ValueError("use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit")
     return value
 
 
 def check_document_id(value: str) -> str:
-    if not re.match(DOCUMENT_ID_PATTERN, value):
+    if not re.fullmatch(DOCUMENT_ID_PATTERN, value):
         raise ValueError("use 1-200 letters, digits or '._:@=+-', starting with a letter or digit (no '/')")
     return value
 
 
-CollectionName = Annotated[str, AfterValidator(check_collection_name)]
-DocumentId = Annotated[str, AfterValidator(check_document_id)]
+CollectionName = Annotated[
+    str, AfterValidator(check_collection_name), WithJsonSchema({"type": "string", "pattern": COLLECTION_NAME_PATTERN})
+]
+DocumentId = Annotated[str, AfterValidator(check_document_id), WithJsonSchema({"type": "string", "pattern": DOCUMENT_ID_PATTERN})]
 
 
 def check_json_size(value: dict[str, Any] | None, limit: int, what: str) -> dict[str, Any] | None:

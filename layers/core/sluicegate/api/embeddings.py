@@ -6,13 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .chat import MAX_MODEL_NAME_CHARS
+
 NonEmptyText = Annotated[str, Field(min_length=1)]
 
 
 class EmbeddingsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    model: Annotated[str, Field(min_length=1)]
+    model: Annotated[str, Field(min_length=1, max_length=MAX_MODEL_NAME_CHARS)]
     input: NonEmptyText | Annotated[list[NonEmptyText], Field(min_length=1)]
     encoding_format: Literal["float", "base64"] = "float"
     dimensions: Annotated[int, Field(ge=1)] | None = None

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .chat import MAX_MESSAGES_CHARS
 
 MAX_REDACT_INPUTS = 100
 MAX_REDACT_INPUT_CHARS = 100_000
+# The same screening budget as the messages of one chat request.
+MAX_REDACT_TOTAL_CHARS = MAX_MESSAGES_CHARS
 
 
 class RedactRequest(BaseModel):
@@ -26,6 +30,16 @@ class RedactRequest(BaseModel):
     )
     shared_numbering: bool = False
     detect_injection: bool = True
+
+    @field_validator("input")
+    @classmethod
+    def _total_size(cls, value: str | list[str]) -> str | list[str]:
+        size = len(value) if isinstance(value, str) else sum(len(text) for text in value)
+        if size > MAX_REDACT_TOTAL_CHARS:
+            raise ValueError(
+                f"the inputs contain {size} characters together; the limit is {MAX_REDACT_TOTAL_CHARS} per request"
+            )
+        return value
 
     def texts(self) -> list[str]:
         return [self.input] if isinstance(self.input, str) else list(self.input)

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from ..errors import AuthenticationError
+from ..errors import AuthenticationError, PayloadTooLargeError
 from ..pipeline.context import RequestContext
 from ..services import Services, get_services
 from ..tenants.models import Principal
@@ -42,4 +42,15 @@ class RouteDeps:
         )
 
     def body(self) -> str | None:
-        return self.app.current_event.body
+        """Return the request body; raise a 413 when it is larger than ``request_max_body_bytes``."""
+        body = self.app.current_event.body
+        limit = self.services().settings.request_max_body_bytes
+        # A character is at most 4 bytes in UTF-8, so only long bodies need encoding to be measured.
+        if body is not None and len(body) * 4 > limit:
+            size = len(body.encode("utf-8", "surrogatepass"))
+            if size > limit:
+                raise PayloadTooLargeError(
+                    f"the request body is {size} bytes; the limit is {limit} bytes: "
+                    "send fewer or shorter texts per request"
+                )
+        return body

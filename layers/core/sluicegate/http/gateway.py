@@ -9,11 +9,11 @@ from ..errors import GatewayError, NotFoundError
 from ..services import Services
 from .deps import RouteDeps
 from .responses import error_response
-from .routes import batches, chat, documents, embeddings, models, redact, usage
+from .routes import batches, chat, documents, embeddings, models, openapi, redact, usage
 
 logger = Logger(service="sluicegate", child=True)
 
-ROUTE_MODULES = (models, chat, redact, usage, documents, embeddings, batches)
+ROUTE_MODULES = (models, chat, redact, usage, documents, embeddings, batches, openapi)
 
 
 def build_app(services: Services | None = None) -> APIGatewayRestResolver:

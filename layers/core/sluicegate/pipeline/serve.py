@@ -38,10 +38,14 @@ def complete_chat(ctx: RequestContext, request: ChatCompletionRequest, services:
             ctx.metrics.stage(stage, milliseconds)
         ctx.metrics.flush()
 
+    # Retrieved passages join the prompt after screening, unredacted, and the answer
+    # may quote them, so a request that used passages is sampled without its text.
+    screened = outcome.retrieval is None or not outcome.retrieval.passages
+    redacted_messages = [{"role": message.role, "content": message.content} for message in outcome.redacted_messages]
     log_sample(
         ctx,
-        redacted_messages=[{"role": message.role, "content": message.content} for message in outcome.redacted_messages],
-        redacted_answer=outcome.redacted_answer,
+        redacted_messages=redacted_messages if screened else None,
+        redacted_answer=outcome.redacted_answer if screened else None,
         model=request.model,
         route=outcome.route,
         template_version=outcome.retrieval.template_version if outcome.retrieval is not None else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from ...api.documents import DocumentsRequest, check_collection_name
+from ...api.documents import DocumentsRequest, check_collection_name, check_document_id
 from ...api.parsing import parse_model
 from ...errors import GatewayError, InvalidRequestError
 from ...retrieval.errors import DocumentsTooLargeError
@@ -85,6 +85,10 @@ def register(app: APIGatewayRestResolver, deps: RouteDeps) -> None:
             check_collection_name(collection)
         except ValueError as exc:
             raise InvalidRequestError(f"invalid collection name {collection!r}: {exc}", param="collection") from exc
+        try:
+            check_document_id(document_id)
+        except ValueError as exc:
+            raise InvalidRequestError(f"invalid document id {document_id[:80]!r}: {exc}", param="document_id") from exc
         repository = DocumentRepository(deps.services().db)
         removed = repository.delete(ctx.principal.tenant_id, collection, document_id)
         body = {"object": "document", "id": document_id, "collection": collection, "deleted": True, "chunks": removed}

@@ -52,7 +52,10 @@ def find_private_keys(text: str, options: DetectionOptions) -> Iterator[Candidat
         yield Candidate(EntityType.PRIVATE_KEY, match.start(), match.end(), 1.0)
 
 
-_JWT = re.compile(r"(?<![\w\-.])(e[wy][A-Za-z0-9_\-]{6,})\.([A-Za-z0-9_\-]{4,})\.([A-Za-z0-9_\-]*)(?![\w\-.])")
+# A full stop may follow the token (the end of a sentence), but not one that continues a longer dotted name.
+_JWT = re.compile(
+    r"(?<![\w\-.])(e[wy][A-Za-z0-9_\-]{6,})\.([A-Za-z0-9_\-]{4,})\.([A-Za-z0-9_\-]*)(?![\w\-]|\.[\w\-])"
+)
 
 
 def _decode_base64url(part: str) -> bytes | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from stdnum.us import itin, rtn
+from stdnum.us import rtn
 
 from sluicegate.screening.context import is_reference_number, keyword_before, nearest_keyword_end
 from sluicegate.screening.entities import Candidate, EntityType
@@ -17,6 +17,15 @@ _SSN_WORDS = re.compile(
     r"\b(?:ssn|ssns|social security|social sec|ss#|ss no|itin|taxpayer|tin|tax id|tax identification)\b",
     re.IGNORECASE,
 )
+
+
+# Middle digits of an ITIN. python-stdnum 2.2 (stdnum.us.itin) accepts 70-88,
+# 90-92 and 94-99 only, but ITINs with 50-65 are issued too.
+_ITIN_GROUPS = frozenset([*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100)])
+
+
+def _is_itin(area: str, group: str) -> bool:
+    return area[0] == "9" and int(group) in _ITIN_GROUPS
 
 
 def _is_ssn(area: str, group: str, serial: str) -> bool:
@@ -35,8 +44,7 @@ def find_us_tax_ids(text: str, options: DetectionOptions) -> Iterator[Candidate]
         has_context = keyword_before(text, match.start(), _SSN_WORDS)
         if not separator and not has_context:
             continue
-        digits = area + group + serial
-        if itin.is_valid(digits):
+        if _is_itin(area, group):
             yield Candidate(EntityType.US_ITIN, match.start(), match.end(), 0.95 if has_context else 0.85)
         elif _is_ssn(area, group, serial):
             yield Candidate(EntityType.US_SSN, match.start(), match.end(), 0.95 if has_context else 0.85)
