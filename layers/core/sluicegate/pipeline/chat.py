@@ -17,7 +17,7 @@ from ..retrieval.errors import RETRIEVAL_STATUS_HEADER
 from ..retrieval.models import RetrievalReport
 from ..retrieval.retriever import Retriever
 from ..retrieval.stage import augment_messages
-from ..routing.reporting import serving_cost
+from ..routing.reporting import PricedBackend, serving_cost
 from ..routing.router import Router
 from ..routing.session import ROUTE_HEADER, RoutedRequest
 from ..settings import Settings
@@ -159,8 +159,14 @@ def run_chat(
     reservation = None
     if quotas is not None:
         with timer.stage("reserve"):
+            worst_case = None
+            if isinstance(backend, PricedBackend):
+                # Endpoints may count the end-of-sequence token as one more completion token.
+                worst = GenerationResult("", "length", prompt_tokens, max_tokens + 1, 0.0)
+                worst_case = backend.cost(prices, worst)
             reservation = reserve_for_chat(
-                quotas, ctx.principal, ctx.request_id, backend.name, prompt_tokens, max_tokens, prices, settings
+                quotas, ctx.principal, ctx.request_id, backend.name, prompt_tokens, max_tokens, prices, settings,
+                worst_case=worst_case,
             )
 
     final_messages = messages
@@ -191,7 +197,10 @@ def run_chat(
     with timer.stage("settle"):
         cost = serving_cost(served, prices, settings.lambda_memory_mb)
         if reservation is not None:
-            cost = bill_within_hold(cost, reservation)
+            # Only in-function time varies with machine load; an endpoint's price follows from
+            # the token counts it reports. A fallback to another backend pays what it cost.
+            if served.backend is backend and not isinstance(backend, PricedBackend):
+                cost = bill_within_hold(cost, reservation)
             usage = Usage(
                 model=request.model,
                 backend=served.backend.name,

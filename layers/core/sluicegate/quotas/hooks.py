@@ -26,9 +26,13 @@ def reserve_for_chat(
     max_tokens: int,
     prices: PriceTable,
     settings: Settings,
+    worst_case: Cost | None = None,
 ) -> Reservation:
-    """Hold the worst case of a chat completion: all of ``max_tokens`` generated, priced for ``backend``."""
-    cost = worst_case_cost(
+    """Hold the worst case of a chat completion: all of ``max_tokens`` generated, priced for ``backend``.
+
+    A backend that prices itself (a SageMaker endpoint) passes its own ``worst_case``.
+    """
+    cost = worst_case or worst_case_cost(
         prices,
         backend,
         prompt_tokens,
