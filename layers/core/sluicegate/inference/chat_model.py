@@ -118,8 +118,9 @@ class ChatModel:
                 do_sample=True,
                 temperature=params.temperature,
                 top_p=params.top_p,
-                # onnxruntime-genai has no "disabled" value for top_k, so 0 becomes the whole vocabulary.
-                top_k=params.top_k or self._vocab_size,
+                # onnxruntime-genai has no "disabled" value for top_k, so 0 becomes the whole vocabulary,
+                # and it raises RuntimeError for a top_k above the vocabulary size, which filters nothing.
+                top_k=min(params.top_k, self._vocab_size) if params.top_k else self._vocab_size,
             )
             if params.seed is not None:
                 options["random_seed"] = params.seed
