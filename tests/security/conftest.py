@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from security_fakes import EchoBackend, HashedEmbedder
+from fake_embedder import BagOfWordsEmbedder
+from security_fakes import EchoBackend
 
 import sluicegate.services as services_module
 from sglocal.runtime import apply_template_environment
@@ -107,7 +108,7 @@ def security_services(services: Services, security_queues: LocalQueues) -> Servi
     )
     built = Services(settings)
     built.db.migrate()
-    built.embedder = HashedEmbedder(settings.embedding_model)
+    built.embedder = BagOfWordsEmbedder(settings.embedding_model)
     built.catalog.get(MODEL)._backend = EchoBackend()
     yield built
     built.db.close()

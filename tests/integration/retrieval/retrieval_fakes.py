@@ -1,48 +1,20 @@
 """Stand-ins for the two models, so the retrieval tests exercise the SQL and HTTP paths quickly.
 
-``BagOfWordsEmbedder`` maps each word to a hashed dimension, so texts that share
-words are near each other; ``RecordingBackend`` answers with a fixed text and
+``BagOfWordsEmbedder`` (from ``tests/fake_embedder.py``) maps each word to a hashed
+dimension; ``RecordingBackend`` answers with a fixed text and
 keeps every prompt it was sent.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.request
-import zlib
-from typing import Any, Sequence
+from typing import Any
 
-import numpy as np
-
+from fake_embedder import BagOfWordsEmbedder  # noqa: F401  (imported by the retrieval tests from here)
 from sluicegate.backends.base import GenerationChunk, GenerationResult
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
-
-
-class BagOfWordsEmbedder:
-    name = "test-bag-of-words"
-    dimension = 384
-    max_input_tokens = 256
-    batch_size = 8
-
-    def token_offsets(self, text: str) -> list[tuple[int, int]]:
-        return [match.span() for match in _TOKEN.finditer(text)]
-
-    def input_lengths(self, texts: Sequence[str]) -> list[int]:
-        return [len(self.token_offsets(text)) + 2 for text in texts]
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [min(length, self.max_input_tokens) for length in self.input_lengths(texts)]
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                vectors[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
-            vectors[row, 0] += 1e-3  # keeps a text without words off the zero vector
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 class RecordingBackend:
