@@ -1,5 +1,5 @@
 """The screening stage: injection check and PII redaction before anything leaves the
-function, and restore plus output scan after the model answers."""
+function, and restore plus output scan after the model replies."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def bill_within_hold(cost: Cost, reservation: Reservation) -> Cost:
     """Cap a request's charge at the amount held for it.
 
     Admission counted the hold against the budgets, so charging more could
-    overspend them; a request that ran slower than the worst-case estimate is
+    overspend them. A request that ran slower than the worst-case estimate is
     billed at the estimate, and the event is logged.
     """
     if not reservation.enforced or cost.micro_usd <= reservation.micro_usd:
