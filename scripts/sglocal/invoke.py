@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import uuid
 from pathlib import Path
 
 from .runtime import FunctionRunner, apply_template_environment
@@ -29,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         event = json.loads(args.event.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         parser.error(f"cannot read event file {args.event}: {exc}")
+    # API Gateway gives every request a new id, and the usage ledger charges an id
+    # once, so replaying a saved event gets a fresh id too.
+    request_context = event.get("requestContext") if isinstance(event, dict) else None
+    if isinstance(request_context, dict) and "requestId" in request_context:
+        request_context["requestId"] = str(uuid.uuid4())
     apply_template_environment(template.functions)
     from sluicegate.services import get_services
 
