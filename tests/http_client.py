@@ -23,7 +23,9 @@ def request(method: str, url: str, key: str | None = None, body: Any = None, raw
     headers = {"Content-Type": "application/json"}
     if key is not None:
         headers["Authorization"] = f"Bearer {key}"
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    data = raw
+    if data is None and body is not None:
+        data = json.dumps(body).encode()
     prepared = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
         with urllib.request.urlopen(prepared, timeout=timeout) as response:

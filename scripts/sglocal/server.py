@@ -45,7 +45,7 @@ class AuthorizerCache:
 
 
 class GatewayRejection(Exception):
-    """API Gateway answers by itself with one of its gateway responses."""
+    """API Gateway returns one of its own gateway responses without calling a function."""
 
     def __init__(self, response_type: str, default_status: int, message: str) -> None:
         super().__init__(message)

@@ -19,7 +19,7 @@ CARD = "4111 1111 1111 1111"
 
 
 class EchoBackend:
-    """Answers with the last message it received, so tests see what the model saw."""
+    """Returns the last message it received, so tests can inspect the model's input."""
 
     name = "local"
 
@@ -55,7 +55,7 @@ def key_for(services: Services, tenant_id: str, screening: dict | None = None) -
     return services.tenants.create_key(tenant_id)[1]
 
 
-def test_model_never_sees_pii_and_caller_gets_it_back(echo_api, services, tenant_id):
+def test_chat_redacts_and_restores_pii(echo_api, services, tenant_id):
     base_url, backend = echo_api
     client = OpenAI(base_url=base_url, api_key=key_for(services, tenant_id), max_retries=0)
     prompt = f"Mail {EMAIL} or call {PHONE} about card {CARD}."

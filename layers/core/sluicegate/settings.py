@@ -16,7 +16,7 @@ ENV_PREFIX = "SLUICEGATE_"
 
 
 class SettingsError(Exception):
-    """The environment holds an invalid setting."""
+    """The environment contains an invalid setting."""
 
 
 class Settings(BaseModel):

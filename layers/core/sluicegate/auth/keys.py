@@ -48,5 +48,5 @@ def digests_match(presented: bytes, stored: bytes) -> bool:
 
 
 def display_prefix(key_id: str) -> str:
-    """The part of a key that is safe to show: ``sk-sg_<key id>_...``."""
+    """Return the part of a key that is safe to show: ``sk-sg_<key id>_...``."""
     return f"{KEY_PREFIX}_{key_id}_..."

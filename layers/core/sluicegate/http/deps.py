@@ -1,4 +1,4 @@
-"""What every route needs: the container's services and the request's context."""
+"""Route dependencies: the container's services and the request's context."""
 
 from __future__ import annotations
 

@@ -24,8 +24,8 @@ from ..settings import Settings
 from .context import RequestContext
 from .screen import RequestScreening
 
-# The chat template knows system, user and assistant; OpenAI's newer "developer"
-# role carries system instructions.
+# The chat template has system, user and assistant roles. OpenAI's newer "developer"
+# role carries system instructions, so it maps to system.
 _TEMPLATE_ROLE = {"developer": "system"}
 
 
@@ -45,7 +45,7 @@ class ChatOutcome:
     rate_limit_headers: dict[str, str] = field(default_factory=dict)
     # Further response headers from the pipeline's stages (screening, routing).
     headers: dict[str, str] = field(default_factory=dict)
-    # What the model saw and said, before restore: the only text that may be logged.
+    # The model's input and output before restore, the only text that may be logged.
     redacted_messages: tuple[ChatMessage, ...] = ()
     redacted_answer: str = ""
     # Passages used for the answer, when the request asked for retrieval.

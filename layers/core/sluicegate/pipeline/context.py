@@ -1,4 +1,4 @@
-"""What the pipeline knows about the request it is serving."""
+"""The state of one request as it passes through the pipeline."""
 
 from __future__ import annotations
 
