@@ -19,8 +19,11 @@ class HttpResult:
         return json.loads(self.text)
 
 
-def request(method: str, url: str, key: str | None = None, body: Any = None, raw: bytes | None = None, timeout: float = 120) -> HttpResult:
-    headers = {"Content-Type": "application/json"}
+def request(
+    method: str, url: str, key: str | None = None, body: Any = None, raw: bytes | None = None, timeout: float = 120,
+    headers: dict[str, str] | None = None,
+) -> HttpResult:
+    headers = {"Content-Type": "application/json", **(headers or {})}
     if key is not None:
         headers["Authorization"] = f"Bearer {key}"
     data = raw
@@ -36,3 +39,17 @@ def request(method: str, url: str, key: str | None = None, body: Any = None, raw
 
 def post(url: str, key: str | None = None, body: Any = None, raw: bytes | None = None) -> HttpResult:
     return request("POST", url, key, body, raw)
+
+
+def signed_request(
+    method: str, url: str, access_key_id: str, secret_access_key: str, body: Any = None, region: str = "us-east-1"
+) -> HttpResult:
+    """Send a request signed with AWS Signature Version 4 for API Gateway (service execute-api), as botocore signs."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    data = json.dumps(body).encode() if body is not None else None
+    aws_request = AWSRequest(method=method, url=url, data=data, headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials(access_key_id, secret_access_key), "execute-api", region).add_auth(aws_request)
+    return request(method, url, raw=data, headers=dict(aws_request.headers.items()))

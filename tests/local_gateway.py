@@ -14,6 +14,7 @@ from typing import Iterator
 import sluicegate.services as services_module
 from sglocal.runtime import apply_template_environment
 from sglocal.server import LocalApiGateway, make_http_server
+from sglocal.sigv4 import AdminCredentials
 from sglocal.template import load_template
 from sluicegate.backends.base import Backend
 from sluicegate.services import Services
@@ -22,11 +23,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextmanager
-def serve_gateway(services: Services, backend: Backend | None = None) -> Iterator[str]:
+def serve_gateway(
+    services: Services, backend: Backend | None = None, admin_credentials: AdminCredentials | None = None
+) -> Iterator[str]:
     """Yield the base URL of a gateway whose handlers use ``services``.
 
     With ``backend``, it replaces the local model for the duration. The
-    container's previous services and backend are restored afterwards.
+    container's previous services and backend are restored afterwards. The
+    admin routes accept requests signed with ``admin_credentials``.
     """
     entry = services.catalog.get(services.settings.local_model)
     previous_backend = entry._backend
@@ -36,7 +40,7 @@ def serve_gateway(services: Services, backend: Backend | None = None) -> Iterato
     services_module._services = services
     template = load_template(ROOT / "template.yaml")
     apply_template_environment(template.functions)
-    server = make_http_server(LocalApiGateway(template), "127.0.0.1", 0)
+    server = make_http_server(LocalApiGateway(template, admin_credentials=admin_credentials), "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/v1"

@@ -25,6 +25,7 @@ def build_proxy_event(
     stage: str,
     authorizer_context: dict[str, Any] | None,
     source_ip: str,
+    identity: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     content_type = (headers.get("content-type") or headers.get("Content-Type") or [""])[0]
     as_text = _is_text(content_type.lower())
@@ -62,7 +63,7 @@ def build_proxy_event(
             "protocol": "HTTP/1.1",
             "accountId": "000000000000",
             "apiId": "local",
-            "identity": {"sourceIp": source_ip, "userAgent": (headers.get("user-agent") or [""])[0]},
+            "identity": identity or {"sourceIp": source_ip, "userAgent": (headers.get("user-agent") or [""])[0]},
             "authorizer": authorizer_context,
         },
         "body": body_value,

@@ -11,6 +11,7 @@ from pathlib import Path
 from .runtime import apply_template_environment
 from .server import LocalApiGateway, make_http_server
 from .setup import ensure_demo_tenant
+from .sigv4 import REGION, SERVICE, load_or_create_credentials
 from .sqs import start_event_sources
 from .sqs_events import load_sqs_template
 from .template import load_template
@@ -24,6 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=3000, help="TCP port (default 3000)")
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument("--key-file", type=Path, default=ROOT / ".local" / "demo-api-key", help="where the demo tenant's API key is saved")
+    parser.add_argument(
+        "--admin-credentials-file",
+        type=Path,
+        default=ROOT / ".local" / "admin-credentials.json",
+        help="access key and secret that sign requests to the admin routes (created on first use)",
+    )
     parser.add_argument("--warm", action="store_true", help="load the local chat and embedding models before accepting requests")
     parser.add_argument("--routing-config", type=Path, help="routing YAML (default: only the local model; config/routing.yaml with --sagemaker-emulator)")
     parser.add_argument(
@@ -66,13 +73,21 @@ def main(argv: list[str] | None = None) -> int:
             entry.backend()
         services.embedder
 
-    gateway = LocalApiGateway(template)
+    admin_credentials = load_or_create_credentials(args.admin_credentials_file)
+    gateway = LocalApiGateway(template, admin_credentials=admin_credentials)
     event_sources.start_pollers(gateway.runners)
     server = make_http_server(gateway, args.host, args.port)
     base_url = f"http://{args.host}:{server.server_address[1]}/v1"
     print(f"sluicegate is serving {base_url}", file=sys.stderr)
     print(f"demo tenant API key (also saved in {args.key_file}):\n  {key}", file=sys.stderr)
-    print(f"try: curl {base_url}/models -H 'Authorization: Bearer {key}'", file=sys.stderr, flush=True)
+    print(f"try: curl {base_url}/models -H 'Authorization: Bearer {key}'", file=sys.stderr)
+    admin_url = base_url.removesuffix("/v1") + "/admin"
+    print(
+        f"admin API: {admin_url}, signed with the access key in {args.admin_credentials_file}, e.g.\n"
+        f"  curl {admin_url}/tenants --aws-sigv4 'aws:amz:{REGION}:{SERVICE}' --user ACCESS_KEY_ID:SECRET",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

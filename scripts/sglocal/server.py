@@ -1,5 +1,7 @@
 """An HTTP server on 127.0.0.1 that plays API Gateway (REST, proxy integration) for
-the functions in template.yaml, token authorizer and gateway responses included."""
+the functions in template.yaml: token authorizer, IAM authorization of the admin
+routes (Signature Version 4 with the local admin credentials) and gateway
+responses included."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from urllib.parse import urlsplit
 
 from .events import build_proxy_event, build_token_authorizer_event
 from .runtime import FunctionRunner
-from .template import TemplateSpec
+from .sigv4 import AdminCredentials, SignatureRejected, verify
+from .template import AUTH_IAM, AUTH_TOKEN, TemplateSpec
 
 logger = logging.getLogger("sglocal")
 
@@ -55,9 +58,11 @@ class GatewayRejection(Exception):
 
 
 class LocalApiGateway:
-    def __init__(self, template: TemplateSpec, stage: str = "local") -> None:
+    def __init__(self, template: TemplateSpec, stage: str = "local", admin_credentials: AdminCredentials | None = None) -> None:
         self.template = template
         self.stage = stage
+        # Without credentials, every IAM-authorized route is refused.
+        self.admin_credentials = admin_credentials
         self.runners = {name: FunctionRunner(spec) for name, spec in template.functions.items()}
         self.authorizer_cache = AuthorizerCache(template.api.authorizer_ttl_s)
 
@@ -67,7 +72,12 @@ class LocalApiGateway:
             if len(body) > MAX_BODY_BYTES:
                 raise GatewayRejection("REQUEST_TOO_LARGE", 413, "Request Too Large")
             route, path_parameters = self._match(method, split.path)
-            authorizer_context = self._authorize(route, headers, method, split.path) if route.auth else None
+            authorizer_context = None
+            identity = None
+            if route.auth == AUTH_TOKEN:
+                authorizer_context = self._authorize(route, headers, method, split.path)
+            elif route.auth == AUTH_IAM:
+                identity = self._verify_signature(method, split.path, split.query, headers, body, source_ip)
             event = build_proxy_event(
                 method=method,
                 path=split.path,
@@ -79,6 +89,7 @@ class LocalApiGateway:
                 stage=self.stage,
                 authorizer_context=authorizer_context,
                 source_ip=source_ip,
+                identity=identity,
             )
             return self._invoke(route.function, event)
         except GatewayRejection as rejection:
@@ -113,6 +124,19 @@ class LocalApiGateway:
         context = dict(policy.get("context") or {})
         context["principalId"] = policy.get("principalId")
         return context
+
+    def _verify_signature(
+        self, method: str, path: str, query: str, headers: dict[str, list[str]], body: bytes, source_ip: str
+    ) -> dict[str, str]:
+        """Check the request's Signature Version 4 and return the IAM identity API Gateway would pass on."""
+        if self.admin_credentials is None:
+            raise GatewayRejection("ACCESS_DENIED", 403, "no IAM identity is configured for the local runner")
+        try:
+            verify(self.admin_credentials, method, path, query, headers, body)
+        except SignatureRejected as rejection:
+            raise GatewayRejection(rejection.response_type, 403, rejection.message) from None
+        user_agent = next((values[-1] for name, values in headers.items() if name.lower() == "user-agent"), "")
+        return self.admin_credentials.identity(source_ip, user_agent)
 
     def _invoke(self, function: str, event: dict[str, Any]) -> tuple[int, dict[str, list[str]], bytes]:
         try:

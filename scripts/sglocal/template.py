@@ -41,13 +41,19 @@ class FunctionSpec:
     environment: dict[str, Any]
 
 
+AUTH_TOKEN = "token"
+AUTH_IAM = "iam"
+AUTH_NONE = "none"
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
     path: str
     function: str
     pattern: re.Pattern[str]
-    auth: bool
+    # "token" (the API key authorizer), "iam" (Signature Version 4) or "none".
+    auth: str
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if self.method not in {"ANY", method}:
@@ -124,20 +130,27 @@ def load_template(path: Path) -> TemplateSpec:
         for event in props.get("Events", {}).values():
             event_props = event.get("Properties", {})
             if event["Type"] == "Api":
-                auth = event_props.get("Auth", {}).get("Authorizer") != "NONE"
+                authorizer = event_props.get("Auth", {}).get("Authorizer")
+                if authorizer == "AWS_IAM":
+                    auth = AUTH_IAM
+                elif authorizer == "NONE" or api.authorizer_function is None:
+                    auth = AUTH_NONE
+                else:
+                    auth = AUTH_TOKEN
                 api.routes.append(
                     Route(
                         method=event_props["Method"].upper(),
                         path=event_props["Path"],
                         function=logical_id,
                         pattern=_path_pattern(event_props["Path"]),
-                        auth=auth and api.authorizer_function is not None,
+                        auth=auth,
                     )
                 )
             elif event["Type"] == "SQS":
                 queue = event_props.get("Queue", {})
                 sqs_events[logical_id] = queue.get("Fn::GetAtt", [queue])[0] if isinstance(queue, dict) else queue
 
-    # Literal paths win over parameterised ones, as in API Gateway.
-    api.routes.sort(key=lambda route: route.path.count("{"))
+    # As in API Gateway, literal paths win over parameterised ones, and a greedy
+    # {proxy+} path matches only what no other route does.
+    api.routes.sort(key=lambda route: ("+}" in route.path, route.path.count("{")))
     return TemplateSpec(root=path.parent, functions=functions, api=api, sqs_events=sqs_events)

@@ -201,7 +201,7 @@ def test_resolver_has_only_documented_routes():
 
 ADMIN_REQUESTS = [
     ("POST", "/v1/tenants"), ("GET", "/v1/tenants"), ("POST", "/v1/keys"), ("GET", "/v1/keys"),
-    ("DELETE", "/v1/keys/abc"), ("PUT", "/v1/quotas"), ("GET", "/admin/tenants"), ("POST", "/admin/keys"),
+    ("DELETE", "/v1/keys/abc"), ("PUT", "/v1/quotas"), ("POST", "/admin/keys"),
     ("GET", "/v1/usage/other-tenant"), ("PATCH", "/v1/usage"), ("DELETE", "/v1/batches/batch_x"),
 ]
 
@@ -215,3 +215,12 @@ def test_admin_operations_are_not_routes(security_api, tenants, method, path):
     assert with_key.json()["error"]["code"] == "unknown_url"
     without_key = security_api.call(method, path, None, body)
     assert without_key.status == 401
+
+
+def test_admin_routes_refuse_tenant_keys(security_api, tenants):
+    """The admin routes take IAM signatures only (tests/integration/admin covers each route)."""
+    _, key_a, _, _ = tenants
+    for key in (key_a, None):
+        reply = security_api.call("GET", "/admin/tenants", key)
+        assert reply.status == 403
+        assert reply.json()["error"]["type"] == "permission_error"

@@ -1,4 +1,4 @@
-"""The gateway function's resolver: every route module plus the error mapping."""
+"""The resolvers of the gateway and admin functions: their route modules plus the error mapping."""
 
 from __future__ import annotations
 
@@ -9,18 +9,20 @@ from ..errors import GatewayError, NotFoundError
 from ..services import Services
 from .deps import RouteDeps
 from .responses import error_response
-from .routes import batches, chat, documents, embeddings, models, openapi, redact, usage
+from .routes import admin, batches, chat, documents, embeddings, models, openapi, redact, usage
 
 logger = Logger(service="sluicegate", child=True)
 
 ROUTE_MODULES = (models, chat, redact, usage, documents, embeddings, batches, openapi)
+# The admin function serves only these, behind IAM authorization (template.yaml).
+ADMIN_ROUTE_MODULES = (admin,)
 
 
-def build_app(services: Services | None = None) -> APIGatewayRestResolver:
-    """Create the resolver with every route; ``services`` defaults to the container's."""
+def build_app(services: Services | None = None, route_modules: tuple = ROUTE_MODULES) -> APIGatewayRestResolver:
+    """Create the resolver with the given routes; ``services`` defaults to the container's."""
     app = APIGatewayRestResolver()
     deps = RouteDeps(app, services)
-    for module in ROUTE_MODULES:
+    for module in route_modules:
         module.register(app, deps)
 
     def request_id() -> str | None:
@@ -51,3 +53,8 @@ def build_app(services: Services | None = None) -> APIGatewayRestResolver:
         return error_response(internal, request_id())
 
     return app
+
+
+def build_admin_app(services: Services | None = None) -> APIGatewayRestResolver:
+    """Create the admin function's resolver."""
+    return build_app(services, ADMIN_ROUTE_MODULES)

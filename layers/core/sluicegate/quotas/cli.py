@@ -7,9 +7,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..tenants.models import Principal
-from .limits import LIMIT_NAMES, TENANT_SCOPE
+from .limits import LIMIT_NAMES
 from .service import QuotaService
 from .sweeper import Sweeper
+from .views import limits_view
 
 UNLIMITED = "unlimited"
 INHERIT = "inherit"
@@ -97,18 +98,3 @@ def run_quota_command(args: argparse.Namespace, quotas: QuotaService) -> Any:
     if args.command == "sweep-quotas":
         return Sweeper(quotas).run().as_dict()
     raise KeyError(args.command)
-
-
-def limits_view(quotas: QuotaService, tenant_id: str, key_id: str | None) -> dict[str, Any]:
-    effective = quotas.limits.effective_limits(tenant_id, key_id or TENANT_SCOPE)
-    view: dict[str, Any] = {
-        "tenant_id": tenant_id,
-        "tier": effective.tier,
-        "tier_defaults": quotas.limits.tier_limits(effective.tier),
-        "tenant_overrides": quotas.limits.overrides(tenant_id),
-        "effective_tenant_limits": effective.tenant,
-    }
-    if key_id:
-        view["key_id"] = key_id
-        view["key_limits"] = quotas.limits.overrides(tenant_id, key_id)
-    return view
