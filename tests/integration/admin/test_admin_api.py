@@ -171,3 +171,11 @@ def test_limits_unknown_key_404(admin_api: AdminApi) -> None:
     response = admin_api.call("PATCH", f"/tenants/{tenant_id}/keys/{'a' * 12}/limits", {"tokens_per_day": 5})
     assert response.status == 404
     assert response.json()["error"]["code"] == "api_key_not_found"
+
+
+def test_limits_view_tier_without_defaults(admin_api: AdminApi) -> None:
+    tenant_id = create_tenant(admin_api, tier=f"tier-{uuid.uuid4().hex[:8]}")
+    view = admin_api.call("GET", f"/tenants/{tenant_id}/limits")
+    assert view.status == 200
+    assert view.json()["effective_tenant_limits"] is None
+    assert "set-tier-limits" in view.json()["problem"]

@@ -62,6 +62,13 @@ class LimitRepository:
             key = {name: value for name, value in by_source.get(key_id, {}).items() if value is not None}
         return EffectiveLimits(tenant_id=tenant_id, tier=tier, tenant=tenant, key=key)
 
+    def tenant_tier(self, tenant_id: str) -> str:
+        with self._database().connection() as conn:
+            row = conn.execute("SELECT tier FROM tenants WHERE id = %s", (tenant_id,)).fetchone()
+        if row is None:
+            raise TenantNotFoundError(f"tenant {tenant_id!r} does not exist", param="tenant_id")
+        return row[0]
+
     def tier_limits(self, tier: str) -> dict[str, int | None]:
         with self._database().connection() as conn:
             rows = conn.execute("SELECT limit_name, value FROM quota_tier_limits WHERE tier = %s", (tier,)).fetchall()
