@@ -87,14 +87,13 @@ def build_inputs(paths: dict[str, str]) -> tuple[dict[str, object], Callable[[li
     """Return the prompt ids, agreement prompts, perplexity ids and sentences that every engine gets, and a decoder."""
     import corpus
     from sluicegate.backends.base import ChatMessage
-    from sluicegate.inference.chat_prompt import ChatPromptEncoder
+    from sluicegate.inference.chat_prompt import ChatPromptEncoder, load_tokenizer
     from sluicegate.inference.model_store import resolve_local
-    from tokenizers import Tokenizer
 
     location = resolve_local("smollm2-135m-instruct", Path(paths["model_dir"]), check_checksums=False)
     tokenizer_file = location.path(location.manifest["tokenizer"])
-    encoder = ChatPromptEncoder(location.manifest, tokenizer_file)
-    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer = load_tokenizer(tokenizer_file)
+    encoder = ChatPromptEncoder(location.manifest, tokenizer)
 
     def render(text: str) -> list[int]:
         return encoder.render_prompt_ids([ChatMessage("user", text)])

@@ -1,5 +1,6 @@
 import jinja2
 import pytest
+from tokenizers import Tokenizer
 
 from sluicegate.backends.base import ChatMessage
 
@@ -33,7 +34,9 @@ def render_template(template: str, messages) -> str:
 def test_prompt_ids_match_rendered_template(chat_model, chat_location, name):
     messages = CONVERSATIONS[name]
     text = render_template(chat_location.manifest["chat_template"], messages)
-    expected = chat_model.tokenizer.encode(text, add_special_tokens=False).ids
+    # The model's tokenizer file as transformers reads it: special-token strings become control ids.
+    reference = Tokenizer.from_file(str(chat_location.path(chat_location.manifest["tokenizer"])))
+    expected = reference.encode(text, add_special_tokens=False).ids
 
     assert chat_model.render_prompt_ids(messages) == expected
     assert chat_model.count_prompt_tokens(messages) == len(expected)

@@ -12,7 +12,7 @@ import onnxruntime_genai as og
 from tokenizers import Tokenizer
 
 from ..backends.base import ChatMessage, SamplingParams
-from .chat_prompt import ChatPromptEncoder
+from .chat_prompt import ChatPromptEncoder, load_tokenizer
 from .completion import CompletionStream
 from .cpu import available_cores
 from .model_store import ModelLocation
@@ -46,7 +46,7 @@ class ChatModel:
 
     @property
     def tokenizer(self) -> Tokenizer:
-        """The full tokenizer, with special tokens, used for decoding."""
+        """The model's tokenizer: it decodes every id and encodes special-token strings as plain text."""
         self._load_tokenizer()
         assert self._tokenizer is not None
         return self._tokenizer
@@ -102,8 +102,8 @@ class ChatModel:
             if self._tokenizer is not None:
                 return
             tokenizer_file = self.location.path(self.location.manifest["tokenizer"])
-            self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
-            self._encoder = ChatPromptEncoder(self.location.manifest, tokenizer_file)
+            self._tokenizer = load_tokenizer(tokenizer_file)
+            self._encoder = ChatPromptEncoder(self.location.manifest, self._tokenizer)
 
     def _generator_params(self, prompt_length: int, params: SamplingParams) -> og.GeneratorParams:
         # max_length counts prompt and completion tokens, and it also sizes the KV-cache buffer.

@@ -13,7 +13,6 @@ content is encoded as plain text.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,25 +22,26 @@ from ..backends.base import ChatMessage
 from .manifest import Manifest, ModelFilesError
 
 
-def load_plain_text_tokenizer(tokenizer_file: Path) -> Tokenizer:
-    """Load ``tokenizer_file`` without its special added tokens.
+def load_tokenizer(tokenizer_file: Path) -> Tokenizer:
+    """Load ``tokenizer_file`` so that it encodes special-token strings as plain text.
 
-    ``tokenizers`` matches added tokens anywhere in the input text, even with
-    ``add_special_tokens=False``. Without them, a string such as
-    ``<|im_start|>`` falls through to the byte-level BPE model, and the BPE
-    merges of SmolLM2 never produce a special token's id from plain text.
+    ``tokenizers`` matches added special tokens anywhere in the input text,
+    even with ``add_special_tokens=False``. With ``encode_special_tokens``
+    set, a string such as ``<|im_start|>`` goes through the byte-level BPE
+    model instead, and the BPE merges of SmolLM2 never produce a special
+    token's id from plain text. Decoding is unchanged, so one tokenizer serves
+    both directions.
     """
-    document = json.loads(tokenizer_file.read_text(encoding="utf-8"))
-    document["added_tokens"] = [
-        token for token in document.get("added_tokens", []) if not token.get("special", False)
-    ]
-    return Tokenizer.from_str(json.dumps(document))
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.encode_special_tokens = True
+    return tokenizer
 
 
 class ChatPromptEncoder:
     """Encoder of chat messages into prompt ids for the ChatML model that ``manifest`` describes."""
 
-    def __init__(self, manifest: Manifest, tokenizer_file: Path) -> None:
+    def __init__(self, manifest: Manifest, tokenizer: Tokenizer) -> None:
+        """``tokenizer`` must come from ``load_tokenizer``, which keeps control tokens out of text."""
         if manifest["chat_format"] != "chatml":
             raise ModelFilesError(
                 f"model {manifest.name!r} uses chat format {manifest['chat_format']!r}; "
@@ -51,7 +51,9 @@ class ChatPromptEncoder:
         self._im_start = int(special["im_start"])
         self._im_end = int(special["im_end"])
         self._default_system_prompt: str = manifest["default_system_prompt"]
-        self._text_tokenizer = load_plain_text_tokenizer(tokenizer_file)
+        if not tokenizer.encode_special_tokens:
+            raise ValueError("the tokenizer would encode special-token strings as control ids; load it with load_tokenizer")
+        self._text_tokenizer = tokenizer
         self._newline = self.encode_text("\n")
 
     def encode_text(self, text: str) -> list[int]:
