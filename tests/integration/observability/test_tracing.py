@@ -30,7 +30,8 @@ def recorder(monkeypatch):
     recorder = AWSXRayRecorder()
     # sampling=False keeps every trace and starts no poller for the daemon's sampling rules.
     recorder.configure(emitter=emitter, sampling=False, context_missing="RUNTIME_ERROR")
-    monkeypatch.setattr(tracing.tracer, "provider", recorder)
+    monkeypatch.setattr(tracing, "tracing_enabled", lambda: True)
+    monkeypatch.setattr(tracing.get_tracer(), "provider", recorder)
     was_enabled = global_sdk_config.sdk_enabled()
     global_sdk_config.set_sdk_enabled(True)
     segment = recorder.begin_segment("gateway-test")
@@ -43,8 +44,18 @@ def recorder(monkeypatch):
 
 
 def test_tracing_is_off_outside_lambda():
-    assert tracing.tracer.disabled
+    assert not tracing.tracing_enabled()
+    assert tracing.get_tracer().disabled
     assert not global_sdk_config.sdk_enabled()
+
+
+def test_tracing_is_on_in_lambda(monkeypatch):
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
+    monkeypatch.delenv("AWS_SAM_LOCAL", raising=False)
+    monkeypatch.delenv("POWERTOOLS_TRACE_DISABLED", raising=False)
+    assert tracing.tracing_enabled()
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    assert not tracing.tracing_enabled()
 
 
 def test_stage_works_while_tracing_is_off():
