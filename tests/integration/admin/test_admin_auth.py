@@ -36,7 +36,7 @@ def tenant_with_key(services: Services) -> tuple[str, str, str]:
 
 def test_template_admin_routes_use_iam() -> None:
     paths = {(route.method, route.path) for route in ADMIN_ROUTES}
-    assert len(paths) == 13
+    assert len(paths) == 14
     assert all(path.startswith("/admin/") for _, path in paths)
     token_routes = load_template(ROOT / "template.yaml").api.routes
     assert not [route for route in token_routes if route.path.startswith("/admin") and route.auth != AUTH_IAM]

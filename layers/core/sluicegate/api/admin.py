@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ..quotas.limits import LIMIT_NAMES
 from ..tenants.repository import TENANT_ID_PATTERN
 
-# Tier names follow the rules of tenant ids.
-TIER_PATTERN = TENANT_ID_PATTERN.pattern
+# Tenant ids, and tier names, which follow the same rules.
+ID_PATTERN = TENANT_ID_PATTERN.pattern
 KEY_ID_PATTERN = r"^[0-9a-f]{12}$"
 MAX_NAME_CHARS = 200
 # Ten years: a longer-lived key is better made without an expiry and revoked.
@@ -27,9 +27,9 @@ LimitValue = Annotated[int, Field(ge=0, le=MAX_LIMIT_VALUE)]
 class TenantCreateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    id: Annotated[str, Field(pattern=TIER_PATTERN, description="2-63 lowercase letters, digits, '-' or '_'.")]
+    id: Annotated[str, Field(pattern=ID_PATTERN, description="2-63 lowercase letters, digits, '-' or '_'.")]
     name: Annotated[str, Field(max_length=MAX_NAME_CHARS, description="Display name; the id when empty.")] = ""
-    tier: Annotated[str, Field(pattern=TIER_PATTERN, description="Quota tier whose defaults apply.")] = "standard"
+    tier: Annotated[str, Field(pattern=ID_PATTERN, description="Quota tier whose defaults apply.")] = "standard"
 
 
 class KeyCreateRequest(BaseModel):

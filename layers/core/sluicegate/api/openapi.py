@@ -18,6 +18,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..http import response_models as out
+from . import admin
+from .admin import ID_PATTERN, KEY_ID_PATTERN
 from .batches import (
     BATCH_ID_PATTERN,
     DEFAULT_RESULTS_LIMIT,
@@ -72,8 +74,10 @@ class Operation:
     authenticated: bool = True
     # The chat route returns text/event-stream when the request sets "stream".
     streams: bool = False
-    # Response headers of a 200, by name: (schema, required).
+    # Response headers of a success, by name: (schema, required).
     headers: dict[str, tuple[dict[str, Any], bool]] = field(default_factory=dict)
+    # 201 for the routes that create something.
+    success_status: int = 200
 
 
 def _path_parameter(name: str, description: str, pattern: str | None = None) -> dict[str, Any]:
@@ -183,15 +187,15 @@ OPERATIONS: tuple[Operation, ...] = (
 )
 
 
-def _component_schemas() -> tuple[References, dict[str, Any]]:
+def _component_schemas(
+    operations: tuple[Operation, ...], extra: tuple[type[BaseModel], ...] = ()
+) -> tuple[References, dict[str, Any]]:
     """Return the reference of each request and response model, and every schema they need by name."""
-    models: list[tuple[type[BaseModel], str]] = [(op.request, "validation") for op in OPERATIONS if op.request]
-    models += [(op.response, "serialization") for op in OPERATIONS if op.response]
-    models += [(out.ChatCompletionChunk, "serialization"), (out.ErrorResponse, "serialization")]
+    models: list[tuple[type[BaseModel], str]] = [(op.request, "validation") for op in operations if op.request]
+    models += [(op.response, "serialization") for op in operations if op.response]
+    models += [(model, "serialization") for model in (*extra, out.ErrorResponse)]
     references, top = models_json_schema(list(dict.fromkeys(models)), ref_template=REF_TEMPLATE)
-    schemas = top.get("$defs", {})
-    _describe_batch_item_body(schemas)
-    return references, schemas
+    return references, top.get("$defs", {})
 
 
 def _describe_batch_item_body(schemas: dict[str, Any]) -> None:
@@ -229,9 +233,9 @@ _STREAM_EVENT = {
 }
 
 
-def _error_response(status: int) -> dict[str, Any]:
+def _error_response(status: int, descriptions: dict[int, str]) -> dict[str, Any]:
     return {
-        "description": ERROR_DESCRIPTIONS[status],
+        "description": descriptions[status],
         "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="ErrorResponse")}}},
     }
 
@@ -252,7 +256,7 @@ def _success_response(operation: Operation, references: References) -> dict[str,
     return response
 
 
-def _operation_object(operation: Operation, references: References) -> dict[str, Any]:
+def _operation_object(operation: Operation, references: References, descriptions: dict[int, str]) -> dict[str, Any]:
     document: dict[str, Any] = {"operationId": operation.operation_id, "summary": operation.summary}
     if operation.parameters:
         document["parameters"] = [copy.deepcopy(parameter) for parameter in operation.parameters]
@@ -261,20 +265,40 @@ def _operation_object(operation: Operation, references: References) -> dict[str,
             "required": True,
             "content": {"application/json": {"schema": references[(operation.request, "validation")]}},
         }
-    responses = {"200": _success_response(operation, references)}
-    responses.update({str(status): _error_response(status) for status in sorted(operation.errors)})
+    responses = {str(operation.success_status): _success_response(operation, references)}
+    responses.update({str(status): _error_response(status, descriptions) for status in sorted(operation.errors)})
     document["responses"] = responses
     if not operation.authenticated:
         document["security"] = []
     return document
 
 
+def _paths(
+    operations: tuple[Operation, ...], references: References, descriptions: dict[int, str]
+) -> dict[str, dict[str, Any]]:
+    paths: dict[str, dict[str, Any]] = {}
+    for operation in operations:
+        paths.setdefault(operation.path, {})[operation.method] = _operation_object(operation, references, descriptions)
+    return paths
+
+
+SERVERS = [
+    {
+        "url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
+        "variables": {
+            "apiId": {"default": "api-id"},
+            "region": {"default": "us-east-1"},
+            "stage": {"default": "prod"},
+        },
+    },
+    {"url": "http://127.0.0.1:3000", "description": "make run"},
+]
+
+
 @lru_cache(maxsize=1)
 def _build() -> dict[str, Any]:
-    references, schemas = _component_schemas()
-    paths: dict[str, dict[str, Any]] = {}
-    for operation in OPERATIONS:
-        paths.setdefault(operation.path, {})[operation.method] = _operation_object(operation, references)
+    references, schemas = _component_schemas(OPERATIONS, extra=(out.ChatCompletionChunk,))
+    _describe_batch_item_body(schemas)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -287,19 +311,9 @@ def _build() -> dict[str, Any]:
                 "needs 'Authorization: Bearer <API key>'."
             ),
         },
-        "servers": [
-            {
-                "url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
-                "variables": {
-                    "apiId": {"default": "api-id"},
-                    "region": {"default": "us-east-1"},
-                    "stage": {"default": "prod"},
-                },
-            },
-            {"url": "http://127.0.0.1:3000", "description": "make run"},
-        ],
+        "servers": SERVERS,
         "security": [{SECURITY_SCHEME: []}],
-        "paths": paths,
+        "paths": _paths(OPERATIONS, references, ERROR_DESCRIPTIONS),
         "components": {
             "schemas": schemas,
             "securitySchemes": {
@@ -314,3 +328,128 @@ def _build() -> dict[str, Any]:
 def build_openapi() -> dict[str, Any]:
     """Return a copy of the OpenAPI document, which the caller may change."""
     return copy.deepcopy(_build())
+
+
+# The admin API, for operators: a document of its own, because its routes use IAM
+# authorization and are not part of the API that tenants see.
+ADMIN_SECURITY_SCHEME = "sigv4"
+ADMIN_ERROR_DESCRIPTIONS = {
+    **ERROR_DESCRIPTIONS,
+    403: "The request has no valid AWS Signature Version 4 (service execute-api) from a principal the "
+    "AdminInvokePolicy allows; tenant API keys are rejected.",
+    404: "The tenant, API key or tier does not exist.",
+    409: "A tenant with this id already exists.",
+    429: "API Gateway's throttling rejected the request.",
+    503: "The database is unavailable; retry later.",
+}
+ADMIN_COMMON_ERRORS = (403, 429, 500, 502, 503, 504)
+_TENANT_ID = _path_parameter("tenant_id", "The tenant's id.", ID_PATTERN)
+_KEY_ID = _path_parameter("key_id", "The key id: the 12 hex characters after 'sk-sg_'.", KEY_ID_PATTERN)
+_TIER = _path_parameter("tier", "The tier's name.", ID_PATTERN)
+
+ADMIN_OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "post", "/admin/tenants", "createTenant", "Create a tenant.",
+        out.TenantOut, (400, 409, 413, *ADMIN_COMMON_ERRORS), request=admin.TenantCreateRequest, success_status=201,
+    ),
+    Operation("get", "/admin/tenants", "listTenants", "List the tenants.", out.TenantList, ADMIN_COMMON_ERRORS),
+    Operation(
+        "get", "/admin/tenants/{tenant_id}", "retrieveTenant", "Show a tenant.",
+        out.TenantOut, (400, 404, *ADMIN_COMMON_ERRORS), parameters=(_TENANT_ID,),
+    ),
+    Operation(
+        "post", "/admin/tenants/{tenant_id}/keys", "createApiKey",
+        "Create an API key for a tenant; the response is the only place the whole key appears.",
+        out.ApiKeyCreated, (400, 404, 413, *ADMIN_COMMON_ERRORS),
+        request=admin.KeyCreateRequest, parameters=(_TENANT_ID,), success_status=201,
+    ),
+    Operation(
+        "get", "/admin/tenants/{tenant_id}/keys", "listApiKeys", "List a tenant's API keys (ids and prefixes only).",
+        out.ApiKeyList, (400, 404, *ADMIN_COMMON_ERRORS), parameters=(_TENANT_ID,),
+    ),
+    Operation(
+        "delete", "/admin/tenants/{tenant_id}/keys/{key_id}", "revokeApiKey", "Revoke an API key at once.",
+        out.ApiKeyOut, (400, 404, *ADMIN_COMMON_ERRORS), parameters=(_TENANT_ID, _KEY_ID),
+    ),
+    Operation(
+        "get", "/admin/tenants/{tenant_id}/limits", "retrieveTenantLimits",
+        "Show a tenant's tier defaults, overrides and effective limits.",
+        out.LimitsView, (400, 404, *ADMIN_COMMON_ERRORS), parameters=(_TENANT_ID,),
+    ),
+    Operation(
+        "patch", "/admin/tenants/{tenant_id}/limits", "updateTenantLimits",
+        "Set, remove ('inherit') or lift (null) a tenant's limit overrides.",
+        out.LimitsView, (400, 404, 413, *ADMIN_COMMON_ERRORS),
+        request=admin.LimitOverridesRequest, parameters=(_TENANT_ID,),
+    ),
+    Operation(
+        "get", "/admin/tenants/{tenant_id}/keys/{key_id}/limits", "retrieveApiKeyLimits",
+        "Show a tenant's limits and the limits set on one of its keys.",
+        out.LimitsView, (400, 404, *ADMIN_COMMON_ERRORS), parameters=(_TENANT_ID, _KEY_ID),
+    ),
+    Operation(
+        "patch", "/admin/tenants/{tenant_id}/keys/{key_id}/limits", "updateApiKeyLimits",
+        "Set, remove ('inherit') or lift (null) the limits of one API key.",
+        out.LimitsView, (400, 404, 413, *ADMIN_COMMON_ERRORS),
+        request=admin.LimitOverridesRequest, parameters=(_TENANT_ID, _KEY_ID),
+    ),
+    Operation(
+        "get", "/admin/tiers/{tier}/limits", "retrieveTierLimits", "Show a tier's default limits.",
+        out.TierLimits, (400, 404, *ADMIN_COMMON_ERRORS), parameters=(_TIER,),
+    ),
+    Operation(
+        "patch", "/admin/tiers/{tier}/limits", "updateTierLimits", "Set a tier's default limits, creating the tier.",
+        out.TierLimits, (400, 413, *ADMIN_COMMON_ERRORS), request=admin.TierLimitsRequest, parameters=(_TIER,),
+    ),
+    Operation(
+        "get", "/admin/tenants/{tenant_id}/usage", "retrieveTenantUsage",
+        "Show a tenant's usage and what remains in each current window, with one key's windows if named.",
+        out.UsageReport, (400, 404, *ADMIN_COMMON_ERRORS),
+        parameters=(
+            _TENANT_ID,
+            {
+                "name": "key_id",
+                "in": "query",
+                "required": False,
+                "description": "Also show the windows of this key's limits.",
+                "schema": {"type": "string", "pattern": KEY_ID_PATTERN},
+            },
+        ),
+    ),
+)
+
+
+@lru_cache(maxsize=1)
+def _build_admin() -> dict[str, Any]:
+    references, schemas = _component_schemas(ADMIN_OPERATIONS)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "sluicegate admin API",
+            "version": API_VERSION,
+            "description": (
+                "Tenants, API keys, quota limits and usage, for operators. Every request must be signed with "
+                "AWS Signature Version 4 for the service execute-api (docs/admin.md)."
+            ),
+        },
+        "servers": SERVERS,
+        "security": [{ADMIN_SECURITY_SCHEME: []}],
+        "paths": _paths(ADMIN_OPERATIONS, references, ADMIN_ERROR_DESCRIPTIONS),
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                ADMIN_SECURITY_SCHEME: {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "description": "AWS Signature Version 4 (AWS4-HMAC-SHA256) with X-Amz-Date.",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                }
+            },
+        },
+    }
+
+
+def build_admin_openapi() -> dict[str, Any]:
+    """Return a copy of the admin API's OpenAPI document, which the caller may change."""
+    return copy.deepcopy(_build_admin())

@@ -273,3 +273,68 @@ class BatchObject(_Body):
     request_counts: BatchRequestCounts
     # Only GET /v1/batches/{batch_id} returns a page of results.
     results: BatchResultsPage | None = None
+
+
+# Admin API (routes/admin.py), for operators.
+
+
+class TenantOut(_Body):
+    object: Literal["tenant"]
+    id: str
+    name: str
+    tier: str
+    disabled_at: int | None
+
+
+class TenantList(_Body):
+    object: Literal["list"]
+    data: list[TenantOut]
+
+
+class ApiKeyOut(_Body):
+    object: Literal["api_key"]
+    id: str
+    tenant_id: str
+    name: str
+    prefix: str
+    created_at: int
+    expires_at: int | None
+    revoked_at: int | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    """A new key: the only response that contains the whole key."""
+
+    api_key: str
+
+
+class ApiKeyList(_Body):
+    object: Literal["list"]
+    data: list[ApiKeyOut]
+
+
+class LimitValues(_Body):
+    """Limits by name; null means no limit. A partial map lists only the limits that are set."""
+
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+    tokens_per_day: int | None = None
+    micro_usd_per_day: int | None = None
+    micro_usd_per_month: int | None = None
+
+
+class LimitsView(_Body):
+    tenant_id: str
+    tier: str
+    tier_defaults: LimitValues
+    tenant_overrides: LimitValues
+    effective_tenant_limits: LimitValues | None
+    problem: str | None = None
+    key_id: str | None = None
+    key_limits: LimitValues | None = None
+
+
+class TierLimits(_Body):
+    object: Literal["tier"]
+    tier: str
+    limits: LimitValues

@@ -16,13 +16,14 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from ...api.admin import (
     KEY_ID_PATTERN,
-    TIER_PATTERN,
+    ID_PATTERN,
     KeyCreateRequest,
     LimitOverridesRequest,
     TenantCreateRequest,
     TierLimitsRequest,
     check_path_value,
 )
+from ...api.openapi import build_admin_openapi
 from ...api.parsing import parse_model
 from ...auth.keys import display_prefix
 from ...errors import InvalidRequestError, NotFoundError, PermissionDeniedError
@@ -55,7 +56,7 @@ def _checked(value: str, pattern: str, param: str, rule: str) -> str:
 
 
 def _tenant_id(value: str) -> str:
-    return _checked(value, TIER_PATTERN, "tenant_id", "use 2-63 lowercase letters, digits, '-' or '_'")
+    return _checked(value, ID_PATTERN, "tenant_id", "use 2-63 lowercase letters, digits, '-' or '_'")
 
 
 def _key_id(value: str) -> str:
@@ -63,7 +64,7 @@ def _key_id(value: str) -> str:
 
 
 def _tier(value: str) -> str:
-    return _checked(value, TIER_PATTERN, "tier", "use 2-63 lowercase letters, digits, '-' or '_'")
+    return _checked(value, ID_PATTERN, "tier", "use 2-63 lowercase letters, digits, '-' or '_'")
 
 
 def _timestamp(value: datetime | None) -> int | None:
@@ -101,6 +102,11 @@ def register(app: APIGatewayRestResolver, deps: RouteDeps) -> None:
 
     def list_body(items: list[dict[str, Any]]) -> dict[str, Any]:
         return {"object": "list", "data": items}
+
+    @app.get(f"{ADMIN_PREFIX}/openapi.json")
+    def admin_openapi_document() -> Response:
+        operator("get_openapi")
+        return json_response(200, build_admin_openapi())
 
     @app.post(f"{ADMIN_PREFIX}/tenants")
     def create_tenant() -> Response:
@@ -207,11 +213,11 @@ def register(app: APIGatewayRestResolver, deps: RouteDeps) -> None:
     def get_usage(tenant_id: str) -> Response:
         operator("get_usage", tenant_id=tenant_id[:80])
         tenant_id = _tenant_id(tenant_id)
-        key_id = app.current_event.get_query_string_value("key_id") or ""
+        key_id = app.current_event.get_query_string_value("key_id")
         quotas = deps.services().quotas
-        if key_id:
+        if key_id is not None:
             # Raises a 404 when the tenant has no such key.
             quotas.limits.overrides(tenant_id, _key_id(key_id))
-        tier = quotas.limits.effective_limits(tenant_id, key_id).tier
-        return json_response(200, quotas.usage_report(Principal(tenant_id, key_id, tier)))
+        tier = quotas.limits.effective_limits(tenant_id, key_id or "").tier
+        return json_response(200, quotas.usage_report(Principal(tenant_id, key_id or "", tier)))
 
