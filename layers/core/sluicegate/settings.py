@@ -43,6 +43,11 @@ class Settings(BaseModel):
     # Seconds a quota reservation is held before the sweeper may release it:
     # the gateway function's timeout (29 s) plus a margin.
     quota_reservation_ttl_s: float = Field(default=60.0, gt=0)
+    # Seconds a container reuses a caller's effective limits before reading them
+    # again, which saves each reservation a database round trip. Limit changes
+    # from another container or scripts/admin apply within this time; 0 turns
+    # the cache off.
+    quota_limits_cache_s: float = Field(default=5.0, ge=0, le=300)
     # Generation rate used to price the worst case of the in-function backend;
     # keep it below the measured rate so that reservations stay an upper bound.
     quota_local_tokens_per_second: float = Field(default=10.0, gt=0)

@@ -38,7 +38,7 @@ class QuotaService:
         self.database = database
         self.config = config or QuotaConfig()
         self.clock = clock or SystemClock()
-        self.limits = LimitRepository(database)
+        self.limits = LimitRepository(database, cache_ttl_s=self.config.limits_cache_s)
         self.reservations = ReservationRepository(database)
         self.queries = QuotaQueries(database)
 
@@ -69,7 +69,7 @@ class QuotaService:
 
     def _reserve(self, principal: Principal, request_id: str, prompt_tokens: int, max_tokens: int, micro_usd: int) -> Reservation:
         now = self.clock.now()
-        limits = self.limits.effective_limits(principal.tenant_id, principal.key_id)
+        limits = self.limits.cached_effective_limits(principal.tenant_id, principal.key_id)
         reservation = Reservation(
             request_id=request_id,
             tenant_id=principal.tenant_id,
