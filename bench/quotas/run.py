@@ -2,8 +2,10 @@
 
 Runs N worker processes (or threads) against an embedded PostgreSQL of its
 own under .local/bench, or DATABASE_URL when set. Each worker opens one
-connection and loops reserve then settle for its share of the tenants. The
-run is repeated and the median of the runs is reported.
+connection and loops reserve then settle for its share of the tenants. Each
+run is followed by a reference run of the same shape with trivial SQL (see
+worker.py), and the ratio of the two rates is reported with them. The runs are
+repeated and the median of each figure is reported.
 
     .venv/bin/python bench/quotas/run.py --workers 8 --runs 3 --duration 10
 """
@@ -23,7 +25,7 @@ from queue import Queue
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "layers" / "core"), str(Path(__file__).resolve().parent)]
 
-from worker import run_worker  # noqa: E402
+from worker import REFERENCE_SETUP_SQL, run_worker  # noqa: E402
 
 from sluicegate.db.pool import Database  # noqa: E402
 from sluicegate.quotas import QuotaService  # noqa: E402
@@ -65,15 +67,21 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run_once(args: argparse.Namespace, url: str, principals: list[Principal]) -> dict[str, float]:
+def run_once(args: argparse.Namespace, url: str, principals: list[Principal], workload: str = "quotas") -> dict[str, float]:
     shares = [principals[worker :: args.workers] or principals for worker in range(args.workers)]
     if args.mode == "processes":
         context = multiprocessing.get_context("spawn")
         barrier, results = context.Barrier(args.workers), context.Queue()
-        runners = [context.Process(target=run_worker, args=(url, share, args.warmup, args.duration, barrier, results)) for share in shares]
+        runners = [
+            context.Process(target=run_worker, args=(url, share, args.warmup, args.duration, barrier, results, workload))
+            for share in shares
+        ]
     else:
         barrier, results = threading.Barrier(args.workers), Queue()
-        runners = [threading.Thread(target=run_worker, args=(url, share, args.warmup, args.duration, barrier, results)) for share in shares]
+        runners = [
+            threading.Thread(target=run_worker, args=(url, share, args.warmup, args.duration, barrier, results, workload))
+            for share in shares
+        ]
     load_before = os.getloadavg()[0]
     busy_before, total_before = cpu_busy_ticks()
     for runner in runners:
@@ -118,10 +126,17 @@ def main() -> int:
     database = Database.from_settings(settings)
     database.migrate()
     principals = create_principals(database, args.tenants)
+    with database.connection() as conn:
+        conn.execute(REFERENCE_SETUP_SQL)
 
     runs = []
     for number in range(1, args.runs + 1):
         figures = run_once(args, database.url, principals)
+        reference = run_once(args, database.url, principals, workload="reference")
+        figures["reference_pairs_per_s"] = reference["pairs_per_s"]
+        figures["reference_pair_p99_ms"] = reference["pair_p99_ms"]
+        figures["reference_cpu_ms_per_pair"] = reference["client_cpu_ms_per_pair"] + reference["server_cpu_ms_per_pair"]
+        figures["ratio_to_reference"] = figures["pairs_per_s"] / max(1e-9, reference["pairs_per_s"])
         runs.append(figures)
         print(f"run {number}: " + ", ".join(f"{name}={value:.2f}" for name, value in figures.items()), flush=True)
     print(f"median of {args.runs} runs ({args.workers} {args.mode}, {args.tenants} tenants):")

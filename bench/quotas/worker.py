@@ -1,4 +1,11 @@
-"""The loop one benchmark worker runs: reserve then settle, as fast as it can, timing each pair."""
+"""The loop one benchmark worker runs: reserve then settle, as fast as it can, timing each pair.
+
+The reference workload has the same round trips and commits with almost no
+work: a row inserted with an asynchronous commit, as a reservation is, then a
+row inserted with a durable commit, as a settlement is. Its rate on the same
+machine in the same run is the ceiling that the quota functions are compared
+with.
+"""
 
 from __future__ import annotations
 
@@ -28,14 +35,46 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_worker(database_url: str, principals: list[Principal], warmup_s: float, duration_s: float, start_barrier, results) -> None:
+REFERENCE_SETUP_SQL = """
+CREATE TABLE IF NOT EXISTS bench_reference (id text PRIMARY KEY, tenant_id text NOT NULL, at timestamptz NOT NULL);
+CREATE OR REPLACE FUNCTION bench_reference_async_insert(p_id text, p_tenant_id text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    INSERT INTO bench_reference VALUES (p_id, p_tenant_id, now());
+END
+$$;
+"""
+
+
+class ReferenceOperations:
+    """The reference pair: an asynchronously committed insert, then a durably committed one."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def reserve(self, principal: Principal, request_id: str, **_: int) -> tuple[str, str]:
+        with self.database.connection() as conn:
+            conn.execute("SELECT bench_reference_async_insert(%s, %s)", (request_id, principal.tenant_id))
+        return request_id, principal.tenant_id
+
+    def settle(self, reservation: tuple[str, str], _: Usage) -> None:
+        request_id, tenant_id = reservation
+        with self.database.connection() as conn:
+            conn.execute("INSERT INTO bench_reference VALUES (%s, %s, now())", (request_id + "-settled", tenant_id))
+
+
+def run_worker(
+    database_url: str, principals: list[Principal], warmup_s: float, duration_s: float, start_barrier, results,
+    workload: str = "quotas",
+) -> None:
     """Loop over ``principals`` for ``warmup_s`` untimed, then ``duration_s`` timed, and report latencies in µs.
 
     Also reports the CPU seconds that this worker's thread and its Postgres
     backend used during the timed part.
     """
     database = Database(database_url, max_size=1)
-    quotas = QuotaService(lambda: database)
+    quotas = QuotaService(lambda: database) if workload == "quotas" else ReferenceOperations(database)
     with database.connection() as conn:
         backend_pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
     pair_us: list[float] = []
