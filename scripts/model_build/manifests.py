@@ -86,6 +86,10 @@ def embedding_manifest(
         normalize=any(module["type"].endswith(".Normalize") for module in modules),
         max_seq_length=sentence_config["max_seq_length"],
         onnx_output="last_hidden_state",
+        # Dynamic int8 quantizes activations with one scale per session run, so a
+        # text's vector would depend on the texts batched with it; one text per run
+        # keeps every vector the same whatever the batch.
+        rows_per_run=1 if recipe["quantization"]["precision"] == "int8" else None,
     )
     return _validated(data)
 

@@ -64,6 +64,8 @@ def build_model(
             "--opset", str(recipe["onnx_opset"]),
             "--max-seq-length", str(sentence_config["max_seq_length"]),
             "--report", str(report_file),
+            "--work-dir", str(work / "export"),
+            "--quantization", json.dumps(recipe["quantization"]),
         ])
         build_info["checks"] = json.loads(report_file.read_text())
         data = manifests.embedding_manifest(staging, recipe, source_info, build_info, source_dir)

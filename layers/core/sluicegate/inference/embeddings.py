@@ -24,6 +24,8 @@ class EmbeddingModel:
     sets ``normalize`` (all-MiniLM-L6-v2 does), rows are L2-normalised, so a dot
     product of two rows is their cosine similarity. Inputs longer than
     ``max_seq_length`` tokens are truncated, as sentence-transformers does.
+    When the manifest sets ``rows_per_run`` (the int8 build sets 1), no session
+    run gets more texts than that, whatever ``batch_size`` the caller passes.
     """
 
     def __init__(self, location: ModelLocation, *, intra_op_threads: int = 0) -> None:
@@ -37,6 +39,7 @@ class EmbeddingModel:
         self.dimension = int(manifest["embedding_dimension"])
         self.max_seq_length = int(manifest["max_seq_length"])
         self.normalize = bool(manifest["normalize"])
+        self.rows_per_run = manifest.data.get("rows_per_run")
         self.intra_op_threads = intra_op_threads or available_cores()
         self._lock = threading.Lock()
         self._tokenizer: Tokenizer | None = None
@@ -68,6 +71,8 @@ class EmbeddingModel:
         """Return an array of shape ``(len(texts), dimension)``, in input order."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if self.rows_per_run:
+            batch_size = min(batch_size, int(self.rows_per_run))
         output = np.zeros((len(texts), self.dimension), dtype=np.float32)
         encodings = self._encode(texts)
         # Batching texts of similar length keeps padding, and wasted compute, small.
