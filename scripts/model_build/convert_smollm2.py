@@ -6,7 +6,10 @@ scripts/build_models.py. Steps:
 1. transformers dequantizes the GGUF weights to a float32 Hugging Face
    folder, which is kept as the PyTorch reference for benchmarks.
 2. The onnxruntime-genai model builder exports and quantizes that folder.
-3. Greedy outputs of both models on a few prompts go into a JSON report,
+3. If the recipe's extra options contain a ``gguf_weights`` object, the
+   builder's int4 weights are replaced by the GGUF blocks themselves (see
+   gguf_correction.py). This script reads that object and does not pass it to the builder.
+4. Greedy outputs of both models on a few prompts go into a JSON report,
    which the manifest records.
 """
 
@@ -17,6 +20,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import gguf_correction
 
 # Prompts whose greedy completions are compared between float32 and the built model.
 CHECK_PROMPTS = (
@@ -125,13 +130,32 @@ def main() -> None:
     parser.add_argument("--report", type=Path, required=True, help="JSON file for the greedy comparison")
     args = parser.parse_args()
 
+    extra_options = json.loads(args.extra_options)
+    gguf_weights = extra_options.pop("gguf_weights", None)
+    if gguf_weights is not None:
+        if args.precision != "int4":
+            sys.exit(f"gguf_weights needs precision int4, not {args.precision}")
+        try:
+            gguf_correction.validate_settings(gguf_weights)
+        except ValueError as exc:
+            sys.exit(f"invalid gguf_weights in the recipe: {exc}")
+
     print("  dequantizing GGUF to float32", file=sys.stderr)
     dequantize_gguf(args.gguf, args.reference_dir)
     print(f"  exporting {args.precision} ONNX model", file=sys.stderr)
-    build_onnx(args, json.loads(args.extra_options))
+    build_onnx(args, extra_options)
     set_default_max_length(args.output_dir, args.context_window)
+    report: dict[str, object] = {}
+    if gguf_weights is not None:
+        print("  rewriting the int4 weights from the GGUF blocks", file=sys.stderr)
+        try:
+            report["gguf_weights"] = gguf_correction.apply(
+                args.gguf, args.reference_dir, args.output_dir, gguf_weights
+            )
+        except (gguf_correction.GgufLayoutError, ValueError) as exc:
+            sys.exit(f"cannot rewrite the weights from {args.gguf.name}: {exc}")
     print("  comparing greedy outputs with float32", file=sys.stderr)
-    report = {"greedy_comparison": compare_greedy_outputs(args.reference_dir, args.output_dir)}
+    report["greedy_comparison"] = compare_greedy_outputs(args.reference_dir, args.output_dir)
     args.report.write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
 

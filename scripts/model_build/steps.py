@@ -22,7 +22,10 @@ CONVERTERS = {"chat": HERE / "convert_smollm2.py", "embedding": HERE / "export_m
 
 def build_code_files(kind: str) -> list[Path]:
     """Return the files whose content decides what a build of ``kind`` produces."""
-    return [CONVERTERS[kind], HERE / "manifests.py", HERE / "steps.py"]
+    files = [CONVERTERS[kind], HERE / "manifests.py", HERE / "steps.py"]
+    if kind == "chat":
+        files.append(HERE / "gguf_correction.py")
+    return files
 
 
 def build_model(
