@@ -23,7 +23,6 @@ from ...api.admin import (
     TierLimitsRequest,
     check_path_value,
 )
-from ...api.openapi import build_admin_openapi
 from ...api.parsing import parse_model
 from ...auth.keys import display_prefix
 from ...errors import InvalidRequestError, NotFoundError, PermissionDeniedError
@@ -105,6 +104,8 @@ def register(app: APIGatewayRestResolver, deps: RouteDeps) -> None:
 
     @app.get(f"{ADMIN_PREFIX}/openapi.json")
     def admin_openapi_document() -> Response:
+        from ...api.openapi import build_admin_openapi
+
         operator("get_openapi")
         return json_response(200, build_admin_openapi())
 
