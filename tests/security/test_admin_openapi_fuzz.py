@@ -2,8 +2,8 @@
 
 The local runner checks each request's Signature Version 4 as API Gateway
 does, so the requests are signed after schemathesis builds them. Path
-parameters are steered so that half of the valid cases reach a tenant and key
-that exist, and tier names get a prefix, so that the run never changes the
+parameters are steered so that half of the valid cases reach a tenant, key
+and tier that exist, and generated tier names get a prefix, so that the run never changes the
 tiers that other tests rely on. Authentication itself is covered route by
 route in tests/integration/admin/test_admin_auth.py.
 """
@@ -49,7 +49,7 @@ MIN_REQUESTS = 1_000
 FUZZ_TIER_PREFIX = "fz"
 
 SENT: Counter[tuple[str, int]] = Counter()
-# The tenant and key that half of the valid cases name, set by the fixture.
+# The tenant, key and tier that half of the valid cases name, set by the fixture.
 TARGET: dict[str, str] = {}
 
 schema = schemathesis.openapi.from_dict(build_admin_openapi())
@@ -84,17 +84,16 @@ def _steer(case, use_target: bool):
     if isinstance(tier, str) and re.fullmatch(ID_PATTERN, tier):
         parameters["tier"] = (FUZZ_TIER_PREFIX + tier)[:63]
     if use_target and case.meta is not None and not case.meta.generation.mode.is_negative:
-        if "tenant_id" in parameters:
-            parameters["tenant_id"] = TARGET["tenant_id"]
-        if "key_id" in parameters:
-            parameters["key_id"] = TARGET["key_id"]
+        for name in ("tenant_id", "key_id", "tier"):
+            if name in parameters:
+                parameters[name] = TARGET[name]
     case.path_parameters = parameters
     return case
 
 
 @schema.hook
 def flatmap_case(context, case):
-    """Keep generated tier names away from real tiers, and name the fuzz tenant and key in half of the valid cases."""
+    """Keep generated tier names away from real tiers, and name the fuzz tenant, key and tier in half of the valid cases."""
     # Hypothesis starts from False, so False is the case that reaches the existing tenant.
     return st.booleans().map(lambda generated: _steer(case, use_target=not generated))
 
@@ -105,7 +104,9 @@ def admin_target(services, tmp_path_factory) -> tuple[str, SigV4RequestAuth]:
     tenant_id = f"fuzz-{uuid.uuid4().hex[:10]}"
     services.tenants.create_tenant(tenant_id, "Admin fuzzing tenant")
     record, _ = services.tenants.create_key(tenant_id, name="fuzzed")
-    TARGET.update(tenant_id=tenant_id, key_id=record.key_id)
+    tier = f"{FUZZ_TIER_PREFIX}-{uuid.uuid4().hex[:10]}"
+    services.quotas.limits.set_tier_limits(tier, {})
+    TARGET.update(tenant_id=tenant_id, key_id=record.key_id, tier=tier)
     with serve_gateway(services, admin_credentials=credentials) as base_url:
         yield base_url.removesuffix("/v1"), SigV4RequestAuth(credentials)
 

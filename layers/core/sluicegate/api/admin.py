@@ -45,7 +45,8 @@ class KeyCreateRequest(BaseModel):
 class _LimitFields(BaseModel):
     """One optional field per limit. A field left out is not changed."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # The schema says what _at_least_one checks, so that the OpenAPI document is exact.
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
 
     @model_validator(mode="after")
     def _at_least_one(self) -> "_LimitFields":
