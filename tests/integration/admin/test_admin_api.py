@@ -173,8 +173,26 @@ def test_limits_unknown_key_404(admin_api: AdminApi) -> None:
     assert response.json()["error"]["code"] == "api_key_not_found"
 
 
-def test_limits_view_tier_without_defaults(admin_api: AdminApi) -> None:
-    tenant_id = create_tenant(admin_api, tier=f"tier-{uuid.uuid4().hex[:8]}")
+def test_create_tenant_unknown_tier_400(admin_api: AdminApi) -> None:
+    response = admin_api.call("POST", "/tenants", {"id": new_tenant_id(), "tier": "standrad"})
+    assert response.status == 400
+    error = response.json()["error"]
+    assert error["param"] == "tier"
+    assert error["code"] == "tier_not_found"
+    assert "PATCH /admin/tiers/standrad/limits" in error["message"]
+
+
+def test_empty_limits_patch_names_the_body(admin_api: AdminApi) -> None:
+    tenant_id = create_tenant(admin_api)
+    error = admin_api.call("PATCH", f"/tenants/{tenant_id}/limits", {}).json()["error"]
+    assert error["param"] is None
+    assert error["message"].startswith("invalid request body: set at least one limit")
+
+
+def test_limits_view_tier_without_defaults(admin_api: AdminApi, services) -> None:
+    # The CLI and the repository still accept a tier without limits.
+    tenant_id = new_tenant_id()
+    services.tenants.create_tenant(tenant_id, "No tier limits", tier=f"tier-{uuid.uuid4().hex[:8]}")
     view = admin_api.call("GET", f"/tenants/{tenant_id}/limits")
     assert view.status == 200
     assert view.json()["effective_tenant_limits"] is None

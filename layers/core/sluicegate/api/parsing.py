@@ -148,7 +148,11 @@ def describe_error(error: dict[str, Any]) -> tuple[str, str, str]:
     got = error.get("input")
     shown = json.dumps(got)[:80] if _is_json(got) else type(got).__name__
     reason = error["msg"].removeprefix("Value error, ")
-    return param, f"invalid value for {param!r}: {reason[0].lower() + reason[1:]} (got {shown})", "invalid_value"
+    reason = reason[0].lower() + reason[1:]
+    if not param:
+        # A check of the whole body, such as "set at least one limit".
+        return param, f"invalid request body: {reason} (got {shown})", "invalid_value"
+    return param, f"invalid value for {param!r}: {reason} (got {shown})", "invalid_value"
 
 
 def _is_json(value: Any) -> bool:

@@ -113,7 +113,16 @@ def register(app: APIGatewayRestResolver, deps: RouteDeps) -> None:
     def create_tenant() -> Response:
         operator("create_tenant")
         request = parse_model(TenantCreateRequest, deps.body())
-        tenant = deps.services().tenants.create_tenant(request.id, request.name or request.id, tier=request.tier)
+        services = deps.services()
+        if not services.quotas.limits.tier_limits(request.tier):
+            # Every request of a tenant in a tier without limits would fail with quota_not_configured.
+            raise InvalidRequestError(
+                f"tier {request.tier!r} has no limits: create it first with PATCH {ADMIN_PREFIX}/tiers/{request.tier}/limits, "
+                "or use an existing tier such as 'free', 'standard' or 'enterprise'",
+                param="tier",
+                code="tier_not_found",
+            )
+        tenant = services.tenants.create_tenant(request.id, request.name or request.id, tier=request.tier)
         logger.info("tenant created", tenant_id=tenant.id, tier=tenant.tier)
         return json_response(201, tenant_view(tenant))
 
