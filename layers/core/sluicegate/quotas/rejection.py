@@ -20,8 +20,8 @@ def format_amount(limit_name: str, amount: int) -> str:
     metric = LIMIT_SPECS[limit_name].metric
     if metric is Metric.MICRO_USD:
         return f"${amount / 1_000_000:.6f}"
-    unit = "requests" if metric is Metric.REQUESTS else "tokens"
-    return f"{amount} {unit}"
+    unit = "request" if metric is Metric.REQUESTS else "token"
+    return f"{amount} {unit}" if amount == 1 else f"{amount} {unit}s"
 
 
 def describe_violation(violation: Violation, tenant_id: str) -> str:
@@ -30,8 +30,8 @@ def describe_violation(violation: Violation, tenant_id: str) -> str:
     period = _PERIODS[LIMIT_SPECS[name].window.value]
     return (
         f"the {_LABELS[name]} of {owner} ({format_amount(name, violation.limit)} {period}) would be exceeded: "
-        f"used {format_amount(name, violation.used)}, held by running requests "
-        f"{format_amount(name, violation.reserved)}, needed by this request up to {format_amount(name, violation.amount)}"
+        f"{format_amount(name, violation.used)} used, {format_amount(name, violation.reserved)} held by running "
+        f"requests, and up to {format_amount(name, violation.amount)} needed by this request"
     )
 
 
