@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/layers/core:$(CURDIR)/scripts
-# Quiet the pip warnings about package index folders this machine does not have.
+# Skip pip's check for a newer version of itself on every install.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 REQUIREMENTS := requirements/dev.txt layers/core/requirements.txt layers/inference/requirements.txt
