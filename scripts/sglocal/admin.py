@@ -62,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     tenants = get_services().tenants
     try:
         if args.command == "create-tenant":
+            if not get_services().quotas.limits.tier_limits(args.tier):
+                print(
+                    f"error: tier {args.tier!r} has no limits, so every request of the tenant would fail; "
+                    f"create it first with 'scripts/admin set-tier-limits {args.tier} ...', or use an existing tier "
+                    "such as free, standard or enterprise",
+                    file=sys.stderr,
+                )
+                return 1
             _print(asdict(tenants.create_tenant(args.tenant_id, args.name or args.tenant_id, tier=args.tier)))
         elif args.command == "list-tenants":
             _print([asdict(tenant) for tenant in tenants.list_tenants()])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -80,3 +81,15 @@ def test_usage_command_prints_report(run_admin, tenant_id):
     assert code == 0
     assert report["tenant_id"] == tenant_id
     assert [entry["name"] for entry in report["limits"]][:2] == ["requests_per_minute", "tokens_per_minute"]
+
+
+def test_create_tenant_unknown_tier_rejected(run_admin):
+    tenant_id = f"cli-{uuid.uuid4().hex[:10]}"
+    code, output, error = run_admin("create-tenant", tenant_id, "--tier", "standrad")
+    assert code == 1
+    assert output is None
+    assert "set-tier-limits standrad" in error
+
+    code, tenant, _ = run_admin("create-tenant", tenant_id, "--tier", "free")
+    assert code == 0
+    assert tenant["tier"] == "free"
