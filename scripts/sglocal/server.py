@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from .events import build_proxy_event, build_token_authorizer_event
 from .runtime import FunctionRunner
-from .sigv4 import AdminCredentials, SignatureRejected, verify
+from .sigv4 import AdminCredentials, SignatureRejected, header_value, verify
 from .template import AUTH_IAM, AUTH_TOKEN, TemplateSpec
 
 logger = logging.getLogger("sglocal")
@@ -104,7 +104,7 @@ class LocalApiGateway:
 
     def _authorize(self, route, headers: dict[str, list[str]], method: str, path: str) -> dict[str, Any]:
         header_name = self.template.api.authorizer_header.lower()
-        token = next((values[-1] for name, values in headers.items() if name.lower() == header_name), None)
+        token = header_value(headers, header_name)
         if not token:
             raise GatewayRejection("UNAUTHORIZED", 401, "Unauthorized")
         policy = self.authorizer_cache.get(token)
@@ -135,7 +135,7 @@ class LocalApiGateway:
             verify(self.admin_credentials, method, path, query, headers, body)
         except SignatureRejected as rejection:
             raise GatewayRejection(rejection.response_type, 403, rejection.message) from None
-        user_agent = next((values[-1] for name, values in headers.items() if name.lower() == "user-agent"), "")
+        user_agent = header_value(headers, "user-agent") or ""
         return self.admin_credentials.identity(source_ip, user_agent)
 
     def _invoke(self, function: str, event: dict[str, Any]) -> tuple[int, dict[str, list[str]], bytes]:

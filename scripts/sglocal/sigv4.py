@@ -76,6 +76,11 @@ def load_or_create_credentials(path: Path) -> AdminCredentials:
     return AdminCredentials(document["aws_access_key_id"], document["aws_secret_access_key"], document["user_arn"])
 
 
+def header_value(headers: dict[str, list[str]], name: str) -> str | None:
+    """Return the last value of the header ``name`` (lower case), matched without regard to case."""
+    return next((values[-1] for key, values in headers.items() if key.lower() == name), None)
+
+
 def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
 
@@ -103,10 +108,7 @@ def signature_for(
     body: bytes, amz_date: str, region: str = REGION, service: str = SERVICE,
 ) -> str:
     """Return the hex signature of a request, computed as the signer should have."""
-    payload_hash = next(
-        (values[-1] for name, values in headers.items() if name.lower() == "x-amz-content-sha256"),
-        hashlib.sha256(body).hexdigest(),
-    )
+    payload_hash = header_value(headers, "x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
     canonical_request = "\n".join([
         method,
         quote(path or "/", safe="/~"),
@@ -130,7 +132,7 @@ def verify(
     body: bytes, now: datetime | None = None,
 ) -> None:
     """Return when the request is signed by ``credentials``; raise ``SignatureRejected`` otherwise."""
-    header = next((values[-1] for name, values in headers.items() if name.lower() == "authorization"), "")
+    header = header_value(headers, "authorization") or ""
     if not header:
         raise SignatureRejected("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
     found = _AUTHORIZATION.match(header.strip())
@@ -151,7 +153,7 @@ def verify(
     if not hmac.compare_digest(access_key.encode(), credentials.access_key_id.encode()):
         raise SignatureRejected("INVALID_SIGNATURE", "The security token included in the request is invalid.")
 
-    amz_date = next((values[-1] for name, values in headers.items() if name.lower() == "x-amz-date"), "")
+    amz_date = header_value(headers, "x-amz-date") or ""
     try:
         signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     except ValueError:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import requests
-import schemathesis
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -31,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from fuzz_support import load_schema, summarize
 from local_gateway import serve_gateway
 from sglocal.sigv4 import AdminCredentials, load_or_create_credentials
 from sluicegate.api.admin import ID_PATTERN
@@ -52,13 +52,8 @@ SENT: Counter[tuple[str, int]] = Counter()
 # The tenant, key and tier that half of the valid cases name, set by the fixture.
 TARGET: dict[str, str] = {}
 
-schema = schemathesis.openapi.from_dict(build_admin_openapi())
 # The signature is computed for each request, so schemathesis must not generate or drop the Authorization header.
-schema.config.generation.update(max_examples=EXAMPLES_PER_OPERATION, with_security_parameters=False)
-# As in test_openapi_fuzz.py: TRACE, OPTIONS and QUERY are answered by API Gateway itself in AWS.
-schema.config.phases.coverage.unexpected_methods = {"get", "put", "post", "delete", "patch"}
-rejection = schema.config.checks.negative_data_rejection
-rejection.expected_statuses = [*rejection.expected_statuses, "413"]
+schema = load_schema(build_admin_openapi(), max_examples=EXAMPLES_PER_OPERATION, with_security_parameters=False)
 
 
 class SigV4RequestAuth(requests.auth.AuthBase):
@@ -125,15 +120,8 @@ def test_admin_api_conforms_to_document(case, admin_target):
 def test_admin_fuzzing_sent_enough_requests():
     if not SENT:
         pytest.skip("the admin fuzzing test did not run in this session")
-    total = sum(SENT.values())
-    by_operation = Counter()
-    for (label, _), count in SENT.items():
-        by_operation[label] += count
-    print(f"\nschemathesis sent {total} signed admin requests:")
-    for label, count in sorted(by_operation.items()):
-        statuses = ", ".join(f"{status}: {n}" for (name, status), n in sorted(SENT.items()) if name == label)
-        print(f"  {label}: {count} ({statuses})")
+    by_operation = summarize(SENT, "signed admin requests")
     assert len(by_operation) == len(ADMIN_OPERATIONS), sorted(by_operation)
     successes = {label for (label, status), _ in SENT.items() if 200 <= status < 300}
     assert len(successes) == len(ADMIN_OPERATIONS), f"operations without a success: {set(by_operation) - successes}"
-    assert total >= MIN_REQUESTS
+    assert sum(SENT.values()) >= MIN_REQUESTS

@@ -12,7 +12,6 @@ import copy
 from collections import Counter
 
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -25,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from fuzz_support import load_schema, summarize
 from sluicegate.api.openapi import build_openapi
 
 CHECKS = [
@@ -46,19 +46,11 @@ MIN_REQUESTS = 1_000
 SENT: Counter[tuple[str, int]] = Counter()
 
 
-# NOTE: the document is loaded with from_dict rather than from the served URL,
+# NOTE: the document is loaded with from_dict (in load_schema) rather than from the served URL,
 # because schemathesis 4.32.5's lazy loader (schemathesis.pytest.from_fixture)
 # fails under pytest 9.2 (it sets the private Node._nodeid). test_openapi.py
 # checks that GET /openapi.json serves this same document.
-schema = schemathesis.openapi.from_dict(build_openapi())
-schema.config.generation.update(max_examples=EXAMPLES_PER_OPERATION)
-# Undocumented methods that the local runner passes to the function. It
-# rejects TRACE, OPTIONS and QUERY itself with 501 (http.server has no handler
-# for them), as API Gateway handles them itself in AWS.
-schema.config.phases.coverage.unexpected_methods = {"get", "put", "post", "delete", "patch"}
-# Invalid input may also be rejected for its size before it is parsed.
-rejection = schema.config.checks.negative_data_rejection
-rejection.expected_statuses = [*rejection.expected_statuses, "413"]
+schema = load_schema(build_openapi(), max_examples=EXAMPLES_PER_OPERATION)
 
 MODEL = "smollm2-135m-instruct"
 EMBEDDING_MODEL = "all-minilm-l6-v2"
@@ -112,13 +104,6 @@ def test_api_conforms_to_document(case, fuzzing_target):
 def test_fuzzing_sent_enough_requests():
     if not SENT:
         pytest.skip("the fuzzing test did not run in this session")
-    total = sum(SENT.values())
-    by_operation = Counter()
-    for (label, _), count in SENT.items():
-        by_operation[label] += count
-    print(f"\nschemathesis sent {total} requests:")
-    for label, count in sorted(by_operation.items()):
-        statuses = ", ".join(f"{status}: {n}" for (name, status), n in sorted(SENT.items()) if name == label)
-        print(f"  {label}: {count} ({statuses})")
+    by_operation = summarize(SENT, "requests")
     assert len(by_operation) == 11, sorted(by_operation)
-    assert total >= MIN_REQUESTS
+    assert sum(SENT.values()) >= MIN_REQUESTS

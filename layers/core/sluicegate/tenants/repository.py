@@ -74,15 +74,18 @@ class TenantRepository:
             ).fetchall()
         return [ApiKeyRecord(**row) for row in rows]
 
-    def revoke_key(self, tenant_id: str, key_id: str) -> None:
-        with self.db.connection() as conn:
-            cur = conn.execute(
+    def revoke_key(self, tenant_id: str, key_id: str) -> ApiKeyRecord:
+        """Revoke a key (a second call keeps the first revocation time) and return its record."""
+        with self.db.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            row = cur.execute(
                 "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())"
-                " WHERE tenant_id = %s AND key_id = %s",
+                " WHERE tenant_id = %s AND key_id = %s"
+                " RETURNING key_id, tenant_id, name, created_at, expires_at, revoked_at",
                 (tenant_id, key_id),
-            )
-            if cur.rowcount == 0:
-                raise ApiKeyNotFoundError(f"tenant {tenant_id!r} has no API key {key_id!r}", param="key_id")
+            ).fetchone()
+        if row is None:
+            raise ApiKeyNotFoundError(f"tenant {tenant_id!r} has no API key {key_id!r}", param="key_id")
+        return ApiKeyRecord(**row)
 
     def find_active_key(self, key_id: str) -> tuple[bytes, str, str] | None:
         """Return ``(stored digest, tenant id, tier)`` for a usable key, else ``None``."""

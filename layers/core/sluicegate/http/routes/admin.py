@@ -162,8 +162,7 @@ def register(app: APIGatewayRestResolver, deps: RouteDeps) -> None:
         operator("revoke_key", tenant_id=tenant_id[:80], key_id=key_id[:80])
         tenants = deps.services().tenants
         tenant_id, key_id = _tenant_id(tenant_id), _key_id(key_id)
-        tenants.revoke_key(tenant_id, key_id)
-        record = next(record for record in tenants.list_keys(tenant_id) if record.key_id == key_id)
+        record = tenants.revoke_key(tenant_id, key_id)
         logger.info("API key revoked", tenant_id=tenant_id, key_id=key_id)
         return json_response(200, key_view(record))
 
