@@ -8,9 +8,9 @@ SENTENCE = "Serverless inference keeps small models close to the data."
 # transformers AutoModel on the build's reference-fp32 folder (the source
 # safetensors), mean pooling over the attention mask, then L2 normalisation.
 FLOAT32_FIRST_VALUES = [0.013377, -0.002267, -0.002415, 0.07767, 0.063189]
-# The built model is int8, whose values differ from float32 by up to about 0.007 here; the
-# build itself checks a cosine of at least 0.99 against PyTorch on 256 sentences. A wrong
-# pooling, normalisation or model would miss these values by far more.
+# The built model is int8, whose values differ from float32 by up to about 0.007 here.
+# The build itself checks a cosine of at least 0.99 against PyTorch on 256 sentences,
+# and a wrong pooling, normalisation or model would miss these values by far more.
 INT8_TOLERANCE = 0.01
 
 

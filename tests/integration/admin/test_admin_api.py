@@ -71,8 +71,8 @@ def test_key_create_use_revoke(admin_api: AdminApi) -> None:
     revoked = admin_api.call("DELETE", f"/tenants/{tenant_id}/keys/{unused['id']}")
     assert revoked.status == 200
     assert revoked.json()["revoked_at"] is not None
-    refused = request("GET", admin_api.root_url + "/v1/usage", key=unused["api_key"])
-    assert refused.status == 401
+    rejected = request("GET", admin_api.root_url + "/v1/usage", key=unused["api_key"])
+    assert rejected.status == 401
 
     unknown = admin_api.call("DELETE", f"/tenants/{tenant_id}/keys/{'0' * 12}")
     assert unknown.status == 404

@@ -137,7 +137,8 @@ def test_new_key_secret_not_logged(
     admin_api.call("POST", "/tenants", {"id": tenant_id})
     created = admin_api.call("POST", f"/tenants/{tenant_id}/keys", {"name": "secret check"}).json()
     out, err = capfd.readouterr()
-    logs = "\n".join([out, err, *(f"{record.getMessage()} {vars(record)}" for record in caplog.records)])
+    records = [f"{record.getMessage()} {vars(record)}" for record in caplog.records]
+    logs = "\n".join([out, err, *records])
     assert created["id"] in logs, "the admin audit log should name the new key id"
     assert admin_api.credentials.user_arn in logs, "the admin audit log should name the operator"
     secret = created["api_key"].split("_", 2)[2]

@@ -28,7 +28,7 @@ class TenantCreateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     id: Annotated[str, Field(pattern=ID_PATTERN, description="2-63 lowercase letters, digits, '-' or '_'.")]
-    name: Annotated[str, Field(max_length=MAX_NAME_CHARS, description="Display name; the id when empty.")] = ""
+    name: Annotated[str, Field(max_length=MAX_NAME_CHARS, description="Display name. An empty name uses the id.")] = ""
     tier: Annotated[str, Field(pattern=ID_PATTERN, description="Quota tier whose defaults apply.")] = "standard"
 
 
@@ -45,7 +45,7 @@ class KeyCreateRequest(BaseModel):
 class _LimitFields(BaseModel):
     """One optional field per limit. A field left out is not changed."""
 
-    # The schema says what _at_least_one checks, so that the OpenAPI document is exact.
+    # The schema states the rule that _at_least_one checks, so that the OpenAPI document is exact.
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
 
     @model_validator(mode="after")

@@ -12,8 +12,8 @@ from .service import QuotaService
 def limits_view(quotas: QuotaService, tenant_id: str, key_id: str | None) -> dict[str, Any]:
     """Return the tenant's tier defaults, overrides and effective limits, and the key's limits if named.
 
-    A tier without defaults has no effective limits: the view says so in
-    ``problem`` rather than failing, because the operator reads it to fix that.
+    A tier without defaults has no effective limits. The view then explains
+    that in ``problem`` rather than failing, because the operator reads it to fix that.
     """
     tier = quotas.limits.tenant_tier(tenant_id)
     view: dict[str, Any] = {
