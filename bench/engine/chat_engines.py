@@ -71,7 +71,7 @@ class SluicegateEngine:
         if ignore_eos:
             # onnxruntime-genai masks the EOS logit until the sequence reaches min_length.
             # SamplingParams has no such option, so the benchmark sets it on the stream's parameters.
-            completion._generator_params.set_search_options(min_length=len(prompt_ids) + new_tokens)
+            completion.search_options["min_length"] = len(prompt_ids) + new_tokens
         for _ in completion:
             pass
         return Generation(
@@ -84,15 +84,13 @@ class SluicegateEngine:
         The model computes logits for the last input token only (the build
         prunes the LM head), so each position needs its own step.
         """
-        import onnxruntime_genai as og
+        from sluicegate.inference import genai
 
-        params = og.GeneratorParams(self.model._model)
-        params.set_search_options(max_length=len(token_ids) + 1, do_sample=False)
-        generator = og.Generator(self.model._model, params)
         log_probs = np.empty(len(token_ids) - 1)
-        for position in range(len(token_ids) - 1):
-            generator.append_tokens([token_ids[position]])
-            log_probs[position] = _log_softmax(generator.get_logits()[0, -1])[token_ids[position + 1]]
+        with genai.Generator(self.model._model, {"max_length": len(token_ids) + 1, "do_sample": False}) as generator:
+            for position in range(len(token_ids) - 1):
+                generator.append_tokens([token_ids[position]])
+                log_probs[position] = _log_softmax(generator.last_logits())[token_ids[position + 1]]
         return log_probs
 
 
@@ -112,30 +110,27 @@ class GenaiLoopEngine(SluicegateEngine):
     name = "onnxruntime-genai"
 
     def generate(self, prompt_ids: list[int], new_tokens: int, *, ignore_eos: bool) -> Generation:
-        import onnxruntime_genai as og
+        from sluicegate.inference import genai
         from sluicegate.inference.completion import PREFILL_CHUNK_TOKENS
 
-        params = og.GeneratorParams(self.model._model)
-        options: dict[str, object] = {"max_length": len(prompt_ids) + new_tokens, "do_sample": False}
+        options: dict[str, float | int | bool] = {"max_length": len(prompt_ids) + new_tokens, "do_sample": False}
         if ignore_eos:
             options["min_length"] = len(prompt_ids) + new_tokens
-        params.set_search_options(**options)
         started = time.perf_counter()
-        generator = og.Generator(self.model._model, params)
-        for start in range(0, len(prompt_ids), PREFILL_CHUNK_TOKENS):
-            generator.append_tokens(prompt_ids[start : start + PREFILL_CHUNK_TOKENS])
-        generator.generate_next_token()
-        token_ids = [int(generator.get_next_tokens()[0])]
-        first_token_at = time.perf_counter()
-        steps, overheads = [], []
-        while not generator.is_done():
-            iteration_started = time.perf_counter()
-            generator.generate_next_token()
-            step_ended = time.perf_counter()
-            token_ids.append(int(generator.get_next_tokens()[0]))
-            steps.append(step_ended - iteration_started)
-            overheads.append(time.perf_counter() - step_ended)
-        ended = time.perf_counter()
+        with genai.Generator(self.model._model, options) as generator:
+            for start in range(0, len(prompt_ids), PREFILL_CHUNK_TOKENS):
+                generator.append_tokens(prompt_ids[start : start + PREFILL_CHUNK_TOKENS])
+            token_ids = [generator.generate_next_token()]
+            first_token_at = time.perf_counter()
+            steps, overheads = [], []
+            while not generator.is_done():
+                iteration_started = time.perf_counter()
+                token_id = generator.generate_next_token()
+                step_ended = time.perf_counter()
+                token_ids.append(token_id)
+                steps.append(step_ended - iteration_started)
+                overheads.append(time.perf_counter() - step_ended)
+            ended = time.perf_counter()
         return Generation(token_ids, first_token_at - started, ended - first_token_at, steps, overheads)
 
 

@@ -63,25 +63,34 @@ def _run_child(output: Path) -> None:
     apply_template_environment(template.functions)
     runner = FunctionRunner(template.functions["GatewayFunction"])
 
+    # The handler module imports these first and may start the model preload
+    # right away (SLUICEGATE_PRELOAD_LOCAL_MODEL in template.yaml), so their
+    # functions are wrapped before the handler module is imported.
     import_started = time.perf_counter()
+    from sluicegate.backends import local
+    from sluicegate.inference import chat_model, completion
+
+    durations["inference_imports"] = time.perf_counter() - import_started
+    timed(local, "resolve_model", "model_files")
+    timed(chat_model.ChatModel, "load", "model_load")
+    timed(local.LocalBackend, "from_settings", "request_model_wait")
+    original_load = chat_model.ChatModel.load
+
+    def load_and_mark(self):
+        original_load(self)
+        marks.setdefault("model_ready", time.perf_counter())
+
+    chat_model.ChatModel.load = load_and_mark
+
     runner._handler = runner._load()
     marks["imported"] = time.perf_counter()
     durations["imports"] = marks["imported"] - import_started
 
-    # The gateway imports these on its first chat request. Importing them here
-    # instead, to wrap their functions, moves that time out of the request.
-    inference_import_started = time.perf_counter()
-    from sluicegate.backends import local
     from sluicegate.db import pool
-    from sluicegate.inference import chat_model, completion
-
-    durations["inference_imports"] = time.perf_counter() - inference_import_started
 
     timed(pool, "start_local_server", "database_server")
     timed(pool.Database, "__init__", "database_connect")
     timed(pool.Database, "migrate", "database_migrate")
-    timed(local, "resolve_model", "model_files")
-    timed(chat_model.ChatModel, "load", "model_load")
     streams: list[completion.CompletionStream] = []
     original_generate = completion.CompletionStream._generate
 
@@ -105,6 +114,9 @@ def _run_child(output: Path) -> None:
     first_token_at = marks["generation_started"] + (stream.time_to_first_token_s or 0.0)
     database = sum(durations.get(key, 0.0) for key in ("database_server", "database_connect", "database_migrate"))
     before_generation = marks["generation_started"] - invoke_started
+    # With the preload, the model files and the model load overlap the imports;
+    # the request waits only for what is left of them (request_model_wait).
+    request_model_wait = durations.get("request_model_wait", 0.0)
     result = {
         "interpreter": first_line_at - spawned_at,
         "imports": marks["imported"] - first_line_at,
@@ -116,8 +128,11 @@ def _run_child(output: Path) -> None:
         "database_migrate": durations.get("database_migrate", 0.0),
         "model_files": durations.get("model_files", 0.0),
         "model_load": durations.get("model_load", 0.0),
+        "model_ready": marks["model_ready"] - spawned_at,
+        "preloaded": 1.0 if marks["model_ready"] < invoke_started else 0.0,
+        "request_model_wait": request_model_wait,
         # The rest of the work before generation: routing, tenant lookup, screening, tokenisation.
-        "request": before_generation - database - durations.get("model_files", 0.0) - durations.get("model_load", 0.0),
+        "request": before_generation - database - request_model_wait,
         "first_token": first_token_at - marks["generation_started"],
         "to_first_token": first_token_at - spawned_at,
         "to_response": finished_at - spawned_at,

@@ -8,6 +8,13 @@ maxReceiveCount.
 
 import warnings
 
+from sluicegate.backends.local import LocalBackend
+from sluicegate.settings import get_settings
+
+# Started before the other imports, so that the model loads while they run.
+if get_settings().preload_local_model:
+    LocalBackend.start_preload(get_settings())
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord

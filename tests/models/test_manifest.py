@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import pytest
@@ -7,6 +8,7 @@ from sluicegate.inference.manifest import (
     ModelFilesError,
     load_manifest,
     parse_manifest,
+    sha256_file,
     verify_files,
 )
 
@@ -85,3 +87,11 @@ def test_unlisted_tokenizer_is_rejected(tmp_path, write_fake_model):
     data["tokenizer"] = "other.json"
     with pytest.raises(ModelFilesError, match="other.json"):
         parse_manifest(data, "test")
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 3 * 4096 + 5])
+def test_sha256_file_over_chunk_boundaries(tmp_path, size):
+    data = bytes(index % 251 for index in range(size))
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+    assert sha256_file(path, chunk_size=4096) == hashlib.sha256(data).hexdigest()

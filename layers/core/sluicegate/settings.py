@@ -35,6 +35,9 @@ class Settings(BaseModel):
     # Memory of the gateway function, used to price the local backend.
     lambda_memory_mb: int = Field(default=3008, ge=128, le=10240)
     inference_threads: int = Field(default=0, ge=0)  # 0 means one per core
+    # Start loading the local model while the function's code is imported (the
+    # Lambda init phase) instead of on the first request that routes to it.
+    preload_local_model: bool = False
     db_pool_max_size: int = Field(default=4, ge=1, le=64)
     db_connect_timeout_s: float = Field(default=5.0, gt=0)
     # When the quota database is unreachable, let requests through unenforced

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import ModelNotFoundError
@@ -17,11 +18,15 @@ class CatalogEntry:
     loader: Callable[[], Backend]
     created: int
     _backend: Backend | None = None
+    # A request that arrives while the backend loads (for example during a preload) waits for that load.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def backend(self) -> Backend:
         """Load the backend on first use; later calls reuse it for the container's life."""
         if self._backend is None:
-            self._backend = self.loader()
+            with self._lock:
+                if self._backend is None:
+                    self._backend = self.loader()
         return self._backend
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import BackendError, ContextLengthExceededError, ServiceUnavailableError
 from ..inference.chat_model import ChatModel
@@ -19,21 +21,72 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def _preload_key(settings: Settings) -> tuple[object, ...]:
+    return (settings.local_model, settings.model_dir, settings.model_bucket, settings.model_prefix, settings.inference_threads)
+
+
 class LocalBackend:
     """Runs requests on a process-wide ``ChatModel``, one generation at a time."""
 
     name = "local"
+    # Loads started by ``start_preload``, by the settings they were started with.
+    _preloads: ClassVar[dict[tuple[object, ...], Future[LocalBackend]]] = {}
+    _preloads_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, model: ChatModel) -> None:
         self.model = model
 
     @classmethod
+    def start_preload(cls, settings: Settings) -> Future[LocalBackend]:
+        """Start loading the local model on a background thread; ``from_settings`` takes the result.
+
+        Call it early during a cold start, before the remaining imports: the
+        checksums and the ONNX model load run without the GIL, so they overlap
+        with the imports on the main thread.
+        """
+        # The S3 client is built on this thread: boto3's default session is not thread safe.
+        s3_client = None
+        if settings.model_bucket:
+            import boto3
+
+            s3_client = boto3.client("s3")
+        key = _preload_key(settings)
+        with cls._preloads_lock:
+            if key in cls._preloads:
+                return cls._preloads[key]
+            future: Future[LocalBackend] = Future()
+            cls._preloads[key] = future
+
+        def load() -> None:
+            try:
+                future.set_result(cls._load(settings, s3_client))
+            except BaseException as exc:  # handed to from_settings, which loads again and raises
+                future.set_exception(exc)
+
+        threading.Thread(target=load, name="preload-local-model", daemon=True).start()
+        return future
+
+    @classmethod
     def from_settings(cls, settings: Settings, s3_client: Any = None) -> LocalBackend:
         """Find ``settings.local_model`` (in S3 when a model bucket is set) and load it.
+
+        A load started by ``start_preload`` with the same settings is waited
+        for and used; if it failed, the load is tried once more here.
 
         Raises ``ServiceUnavailableError`` when the model files are missing,
         corrupt or fail to load; the log has the details.
         """
+        with cls._preloads_lock:
+            preload = cls._preloads.pop(_preload_key(settings), None)
+        if preload is not None:
+            try:
+                return preload.result()
+            except ServiceUnavailableError:
+                logger.warning("the preload of the local model failed; loading it again")
+        return cls._load(settings, s3_client)
+
+    @classmethod
+    def _load(cls, settings: Settings, s3_client: Any) -> LocalBackend:
         if settings.model_bucket and s3_client is None:
             import boto3
 

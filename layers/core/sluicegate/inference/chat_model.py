@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Sequence
 
-import onnxruntime_genai as og
 from tokenizers import Tokenizer
 
 from ..backends.base import ChatMessage, SamplingParams
+from . import genai
 from .chat_prompt import ChatPromptEncoder, load_tokenizer
 from .completion import CompletionStream
 from .cpu import available_cores
@@ -41,7 +40,7 @@ class ChatModel:
         self._generate_lock = threading.Lock()
         self._tokenizer: Tokenizer | None = None
         self._encoder: ChatPromptEncoder | None = None
-        self._model: og.Model | None = None
+        self._model: genai.Model | None = None
         self.load_seconds: float | None = None
 
     @property
@@ -60,16 +59,20 @@ class ChatModel:
         return len(self.render_prompt_ids(messages))
 
     def load(self) -> None:
-        """Load the ONNX model now instead of on the first request."""
-        self._load_tokenizer()
+        """Load the tokenizer and the ONNX model now instead of on the first request.
+
+        The ONNX model loads through onnxruntime-genai's C API, which runs
+        without the GIL, so other threads go on meanwhile (see
+        ``LocalBackend.start_preload``). Loading the tokenizer on a second
+        thread at the same time measured no faster than one after the other.
+        """
         with self._load_lock:
             if self._model is not None:
                 return
             started = time.perf_counter()
-            config = og.Config(str(self.location.root))
+            self._load_tokenizer_locked()
             session_options = {"intra_op_num_threads": self.intra_op_threads}
-            config.overlay(json.dumps({"model": {"decoder": {"session_options": session_options}}}))
-            self._model = og.Model(config)
+            self._model = genai.Model.load(self.location.root, {"model": {"decoder": {"session_options": session_options}}})
             self.load_seconds = time.perf_counter() - started
             log.info(
                 "loaded chat model %s from %s in %.2f s with %d threads",
@@ -87,8 +90,9 @@ class ChatModel:
         if params.max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, got {params.max_tokens}")
         self.load()
+        assert self._model is not None
         return CompletionStream(
-            self._generator_params(len(prompt_ids), params),
+            self.search_options(len(prompt_ids), params),
             list(prompt_ids),
             params,
             model=self._model,
@@ -99,15 +103,19 @@ class ChatModel:
 
     def _load_tokenizer(self) -> None:
         with self._load_lock:
-            if self._tokenizer is not None:
-                return
-            tokenizer_file = self.location.path(self.location.manifest["tokenizer"])
-            self._tokenizer = load_tokenizer(tokenizer_file)
-            self._encoder = ChatPromptEncoder(self.location.manifest, self._tokenizer)
+            self._load_tokenizer_locked()
 
-    def _generator_params(self, prompt_length: int, params: SamplingParams) -> og.GeneratorParams:
+    def _load_tokenizer_locked(self) -> None:
+        if self._tokenizer is not None:
+            return
+        tokenizer_file = self.location.path(self.location.manifest["tokenizer"])
+        self._tokenizer = load_tokenizer(tokenizer_file)
+        self._encoder = ChatPromptEncoder(self.location.manifest, self._tokenizer)
+
+    def search_options(self, prompt_length: int, params: SamplingParams) -> dict[str, float | int | bool]:
+        """Return onnxruntime-genai's search options for a prompt of ``prompt_length`` tokens."""
         # max_length counts prompt and completion tokens, and it also sizes the KV-cache buffer.
-        options: dict[str, object] = {
+        options: dict[str, float | int | bool] = {
             "max_length": prompt_length + params.max_tokens,
             "repetition_penalty": params.repetition_penalty,
         }
@@ -124,6 +132,4 @@ class ChatModel:
             )
             if params.seed is not None:
                 options["random_seed"] = params.seed
-        generator_params = og.GeneratorParams(self._model)
-        generator_params.set_search_options(**options)
-        return generator_params
+        return options

@@ -6,10 +6,10 @@ import threading
 import time
 from collections.abc import Iterator
 
-import onnxruntime_genai as og
 from tokenizers import Tokenizer
 
 from ..backends.base import FinishReason, SamplingParams
+from . import genai
 from .detokenizer import IncrementalDecoder
 from .stop_sequences import StopSequenceFilter
 
@@ -27,11 +27,11 @@ class CompletionStream:
 
     def __init__(
         self,
-        generator_params: og.GeneratorParams,
+        search_options: dict[str, float | int | bool],
         prompt_ids: list[int],
         params: SamplingParams,
         *,
-        model: og.Model,
+        model: genai.Model,
         tokenizer: Tokenizer,
         stop_token_ids: frozenset[int],
         lock: threading.Lock,
@@ -45,7 +45,8 @@ class CompletionStream:
         self.time_to_first_token_s: float | None = None
         # Seconds from the first generated token to the end of generation.
         self.decode_seconds = 0.0
-        self._generator_params = generator_params
+        # onnxruntime-genai's search options; the benchmark adds min_length to them.
+        self.search_options = search_options
         self._prompt_ids = prompt_ids
         self._params = params
         self._model = model
@@ -59,7 +60,10 @@ class CompletionStream:
 
     def _generate(self) -> Iterator[str]:
         started = time.perf_counter()
-        generator = og.Generator(self._model, self._generator_params)
+        with genai.Generator(self._model, self.search_options) as generator:
+            yield from self._decode(generator, started)
+
+    def _decode(self, generator: genai.Generator, started: float) -> Iterator[str]:
         for start in range(0, len(self._prompt_ids), PREFILL_CHUNK_TOKENS):
             generator.append_tokens(self._prompt_ids[start : start + PREFILL_CHUNK_TOKENS])
         decoder = IncrementalDecoder(self._tokenizer)
@@ -67,8 +71,7 @@ class CompletionStream:
         self.finish_reason = "length"
 
         while self.completion_tokens < self._params.max_tokens and not generator.is_done():
-            generator.generate_next_token()
-            token_id = int(generator.get_next_tokens()[0])
+            token_id = generator.generate_next_token()
             self.token_ids.append(token_id)
             self.completion_tokens += 1
             if self.time_to_first_token_s is None:

@@ -54,11 +54,18 @@ class Manifest:
         return self.data[key]
 
 
-def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
+def sha256_file(path: Path, chunk_size: int = 16 << 20) -> str:
+    """Return the hex sha256 of a file.
+
+    Reading and hashing release the GIL, but every chunk takes it back once.
+    Large chunks keep that to a few times per file, so hashing on a helper
+    thread is not slowed down by a busy main thread (the model preload).
+    """
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
+    buffer = memoryview(bytearray(chunk_size))
+    with path.open("rb", buffering=0) as handle:
+        while count := handle.readinto(buffer):
+            digest.update(buffer[:count])
     return digest.hexdigest()
 
 

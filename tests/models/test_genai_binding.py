@@ -1,0 +1,131 @@
+"""The ctypes binding of onnxruntime-genai, and the model preload built on it."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from sluicegate.backends.local import LocalBackend
+from sluicegate.errors import ServiceUnavailableError
+from sluicegate.inference import genai
+from sluicegate.settings import load_settings
+
+pytestmark = pytest.mark.model  # needs the built models (make models)
+
+
+def runs_without_gil(call: Callable[[], object]) -> bool:
+    """Return True if this thread ran while ``call`` was inside its foreign function.
+
+    The switch interval is raised so far that a thread holding the GIL never
+    hands it over. The helper thread sets ``entering`` just before ``call``
+    and ``returned`` right after it. This thread wakes on ``entering`` and
+    looks at ``returned``: if ``call`` kept the GIL, this thread could only
+    wake after ``call`` returned and the helper had set ``returned``.
+    """
+    entering, returned = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        entering.set()
+        try:
+            call()
+        except BaseException as exc:
+            failures.append(exc)
+        returned.set()
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
+    try:
+        helper = threading.Thread(target=run)
+        helper.start()
+        entering.wait()
+        overlapped = not returned.is_set()
+        helper.join()
+    finally:
+        sys.setswitchinterval(interval)
+    if failures:
+        raise failures[0]
+    return overlapped
+
+
+def test_model_load_releases_the_gil(chat_location):
+    assert runs_without_gil(lambda: genai.Model.load(chat_location.root))
+
+
+def test_prefill_releases_the_gil(chat_model):
+    prompt = chat_model.tokenizer.encode("The river rose after the storm. " * 40).ids[:256]
+    with genai.Generator(chat_model._model, {"max_length": len(prompt) + 1}) as generator:
+        assert runs_without_gil(lambda: generator.append_tokens(prompt))
+
+
+def test_greedy_decoding_matches_the_logits(chat_model):
+    prompt = chat_model.tokenizer.encode("The capital of France is").ids
+    with genai.Generator(chat_model._model, {"max_length": len(prompt) + 4, "do_sample": False}) as generator:
+        generator.append_tokens(prompt)
+        logits = generator.last_logits()
+        assert logits.shape == (int(chat_model.location.manifest["vocab_size"]),)
+        assert logits.dtype == np.float32
+        assert generator.generate_next_token() == int(np.argmax(logits))
+        assert not generator.is_done()
+
+
+def test_max_length_ends_the_sequence(chat_model):
+    prompt = chat_model.tokenizer.encode("One, two, three,").ids
+    with genai.Generator(chat_model._model, {"max_length": len(prompt) + 3, "do_sample": False}) as generator:
+        generator.append_tokens(prompt)
+        tokens = []
+        while not generator.is_done():
+            tokens.append(generator.generate_next_token())
+    assert len(tokens) == 3
+
+
+def test_unknown_search_option_raises_with_its_name(chat_model):
+    with pytest.raises(RuntimeError, match="no_such_option"):
+        genai.Generator(chat_model._model, {"no_such_option": 1})
+
+
+def test_missing_model_folder_raises(tmp_path):
+    with pytest.raises(RuntimeError):
+        genai.Model.load(tmp_path)
+
+
+def test_closed_model_cannot_start_a_generator(chat_location):
+    model = genai.Model.load(chat_location.root)
+    model.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        genai.Generator(model, {"max_length": 8})
+
+
+def test_preload_is_used_by_from_settings(model_dir):
+    settings = load_settings({"SLUICEGATE_MODEL_DIR": str(model_dir), "SLUICEGATE_INFERENCE_THREADS": "1"})
+    future = LocalBackend.start_preload(settings)
+    assert LocalBackend.start_preload(settings) is future  # one load per settings
+
+    backend = LocalBackend.from_settings(settings)
+
+    assert backend is future.result()
+    assert backend.model.load_seconds is not None
+    # The preload was taken: the next call loads a model of its own.
+    assert LocalBackend.from_settings(settings) is not backend
+
+
+def test_failed_preload_is_tried_again_and_reported(tmp_path, caplog):
+    settings = load_settings({"SLUICEGATE_MODEL_DIR": str(tmp_path)})
+    future = LocalBackend.start_preload(settings)
+    with pytest.raises(ServiceUnavailableError):
+        future.result()
+
+    # Between the two attempts the manifest appears, broken.
+    (tmp_path / "smollm2-135m-instruct").mkdir()
+    (tmp_path / "smollm2-135m-instruct" / "manifest.json").write_text("{")
+    with pytest.raises(ServiceUnavailableError) as caught:
+        LocalBackend.from_settings(settings)
+
+    assert "smollm2-135m-instruct" in caught.value.message
+    assert "the preload of the local model failed; loading it again" in caplog.text
+    # The error comes from the second attempt, which read the broken manifest.
+    assert "is not valid JSON" in str(caught.value.__cause__)
