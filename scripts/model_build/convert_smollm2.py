@@ -9,7 +9,9 @@ scripts/build_models.py. Steps:
 3. If the recipe's extra options contain a ``gguf_weights`` object, the
    builder's int4 weights are replaced by the GGUF blocks themselves (see
    gguf_correction.py). This script reads that object and does not pass it to the builder.
-4. Greedy outputs of both models on a few prompts go into a JSON report,
+4. With ``--optimize-offline`` the graph is optimized once here instead of
+   on every load (see offline_optimize.py).
+5. Greedy outputs of both models on a few prompts go into a JSON report,
    which the manifest records.
 """
 
@@ -22,6 +24,7 @@ import sys
 from pathlib import Path
 
 import gguf_correction
+import offline_optimize
 
 # Prompts whose greedy completions are compared between float32 and the built model.
 CHECK_PROMPTS = (
@@ -72,6 +75,18 @@ def set_default_max_length(output_dir: Path, context_window: int) -> None:
     config = json.loads(config_file.read_text())
     config["search"]["max_length"] = context_window
     config_file.write_text(json.dumps(config, indent=4) + "\n")
+
+
+def check_prompt_ids(reference_dir: Path) -> list[list[int]]:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(reference_dir)
+    return [
+        tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}], add_generation_prompt=True, return_dict=True
+        )["input_ids"]
+        for prompt in CHECK_PROMPTS
+    ]
 
 
 def compare_greedy_outputs(reference_dir: Path, output_dir: Path) -> list[dict[str, object]]:
@@ -128,6 +143,7 @@ def main() -> None:
     parser.add_argument("--extra-options", default="{}", help="builder --extra_options as a JSON object")
     parser.add_argument("--context-window", type=int, required=True, help="served context window in tokens")
     parser.add_argument("--report", type=Path, required=True, help="JSON file for the greedy comparison")
+    parser.add_argument("--optimize-offline", action="store_true", help="save the optimized graph (offline_optimize.py)")
     args = parser.parse_args()
 
     extra_options = json.loads(args.extra_options)
@@ -154,6 +170,14 @@ def main() -> None:
             )
         except (gguf_correction.GgufLayoutError, ValueError) as exc:
             sys.exit(f"cannot rewrite the weights from {args.gguf.name}: {exc}")
+    if args.optimize_offline:
+        print("  saving the optimized graph", file=sys.stderr)
+        try:
+            report["offline_optimization"] = offline_optimize.apply(
+                args.output_dir, args.work_dir, check_prompt_ids(args.reference_dir), CHECK_MAX_NEW_TOKENS
+            )
+        except offline_optimize.OptimizationMismatchError as exc:
+            sys.exit(str(exc))
     print("  comparing greedy outputs with float32", file=sys.stderr)
     report["greedy_comparison"] = compare_greedy_outputs(args.reference_dir, args.output_dir)
     args.report.write_text(json.dumps(report, indent=2, ensure_ascii=False))

