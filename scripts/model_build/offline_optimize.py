@@ -7,8 +7,8 @@ head's 8-bit blocks through a Reshape). Here onnxruntime saves its optimized
 graph at the ``ORT_ENABLE_EXTENDED`` level, which leaves out the
 hardware-specific layout changes of ``ORT_ENABLE_ALL``. Identical initializers
 are then written once and shared through their external-data offsets, and
-genai_config.json tells onnxruntime-genai to load the graph without optimizing
-it again.
+genai_config.json sets the optimization level to ``ORT_DISABLE_ALL``, so that
+onnxruntime-genai loads the graph without optimizing it again.
 
 The build fails unless the optimized model's greedy tokens equal the original
 model's on the check prompts.

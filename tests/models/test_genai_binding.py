@@ -127,7 +127,8 @@ def test_failed_preload_is_tried_again_and_reported(tmp_path, caplog):
         LocalBackend.from_settings(settings)
 
     assert "smollm2-135m-instruct" in caught.value.message
-    assert "the preload of the local model failed; loading it again" in caplog.text
+    assert "the preload of the local model failed (model manifest not found" in caplog.text
+    assert "loading it again" in caplog.text
     # The error comes from the second attempt, which read the broken manifest.
     assert "is not valid JSON" in str(caught.value.__cause__)
 

@@ -37,7 +37,8 @@ def test_concurrent_first_use_loads_once():
         caller.join()
 
     assert len(entries) == 1
-    assert len(results) == 2 and results[0] is results[1]
+    assert len(results) == 2
+    assert results[0] is results[1]
 
 
 def test_failed_load_is_tried_again():

@@ -138,6 +138,23 @@ def test_usage_tenant_and_key(admin_api: AdminApi) -> None:
     assert admin_api.call("GET", f"/tenants/{tenant_id}/usage?key_id={'f' * 12}").status == 404
 
 
+def test_usage_of_tenant_in_tier_without_limits(admin_api: AdminApi, services) -> None:
+    # The API refuses such a tenant, but one created in the database directly can exist.
+    tenant_id = new_tenant_id()
+    tier = f"bare-{uuid.uuid4().hex[:8]}"
+    services.tenants.create_tenant(tenant_id, "No limits", tier=tier)
+
+    response = admin_api.call("GET", f"/tenants/{tenant_id}/usage")
+
+    assert response.status == 409
+    error = response.json()["error"]
+    assert error["code"] == "quota_not_configured"
+    assert error["param"] == "tenant_id"
+    assert f"PATCH /admin/tiers/{tier}/limits" in error["message"]
+    admin_api.call("PATCH", f"/tiers/{tier}/limits", {"requests_per_minute": 5})
+    assert admin_api.call("GET", f"/tenants/{tenant_id}/usage").status == 200
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "param", "code"),
     [

@@ -404,7 +404,8 @@ ADMIN_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get", "/admin/tenants/{tenant_id}/usage", "retrieveTenantUsage",
         "Show a tenant's usage and what remains in each current window, with one key's windows if named.",
-        out.UsageReport, (400, 404, *ADMIN_COMMON_ERRORS),
+        # 409: the tenant's tier has no limits, so there is nothing to report against.
+        out.UsageReport, (400, 404, 409, *ADMIN_COMMON_ERRORS),
         parameters=(
             _TENANT_ID,
             {

@@ -81,8 +81,8 @@ class LocalBackend:
         if preload is not None:
             try:
                 return preload.result()
-            except ServiceUnavailableError:
-                logger.warning("the preload of the local model failed; loading it again")
+            except ServiceUnavailableError as exc:
+                logger.warning("the preload of the local model failed (%s); loading it again", exc.__cause__ or exc)
         return cls._load(settings, s3_client)
 
     @classmethod

@@ -3,7 +3,7 @@
 The Python extension of onnxruntime-genai 0.18 keeps the GIL while it loads a
 model and while it runs a decoding step. ctypes releases the GIL for the
 length of every foreign call, so through the C API the model loads while other
-threads import modules or load the tokenizer, and a local server answers other
+threads import modules or load the tokenizer, and a local server serves other
 requests while a token is being generated.
 
 Only the calls the engine needs are bound. Each C function returns an
@@ -88,7 +88,7 @@ def _check(result: int | None) -> None:
 
 
 class Model:
-    """A loaded model; load it with ``Model.load`` and share it between generators."""
+    """A loaded model, created by ``Model.load`` and shared by any number of generators."""
 
     def __init__(self, handle: _pointer) -> None:
         self._handle = handle
@@ -111,7 +111,7 @@ class Model:
     @property
     def handle(self) -> _pointer:
         if not self._handle:
-            raise RuntimeError("the model is closed")
+            raise RuntimeError("the model was closed; load it again with Model.load")
         return self._handle
 
     def close(self) -> None:
@@ -157,7 +157,7 @@ class Generator:
         _check(_lib().OgaGenerator_AppendTokens(self._handle, array, len(token_ids)))
 
     def generate_next_token(self) -> int:
-        """Choose the next token with the search options, run the model over it, and return its id."""
+        """Run the model over the pending tokens, choose the next token with the search options, and return its id."""
         lib = _lib()
         _check(lib.OgaGenerator_GenerateNextToken(self._handle))
         _check(lib.OgaGenerator_GetNextTokens(self._handle, ctypes.byref(self._next_tokens), ctypes.byref(self._next_count)))

@@ -25,7 +25,8 @@ from ...api.admin import (
 )
 from ...api.parsing import parse_model
 from ...auth.keys import display_prefix
-from ...errors import InvalidRequestError, NotFoundError, PermissionDeniedError
+from ...errors import ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError
+from ...quotas.errors import QuotaNotConfiguredError
 from ...quotas.views import limits_view
 from ...tenants.models import ApiKeyRecord, Principal, Tenant
 from ..deps import RouteDeps
@@ -227,6 +228,17 @@ def register(app: APIGatewayRestResolver, deps: RouteDeps) -> None:
         if key_id is not None:
             # Raises a 404 when the tenant has no such key.
             quotas.limits.overrides(tenant_id, _key_id(key_id))
-        tier = quotas.limits.effective_limits(tenant_id, key_id or "").tier
+        try:
+            tier = quotas.limits.effective_limits(tenant_id, key_id or "").tier
+        except QuotaNotConfiguredError as exc:
+            # A tenant can be in such a tier when it was created before the tier check, or
+            # directly in the database. Its requests fail with 500; the operator gets the fix here.
+            tier = quotas.limits.tenant_tier(tenant_id)
+            raise ConflictError(
+                f"tenant {tenant_id!r} is in tier {tier!r}, which has no limits, so its requests fail; "
+                f"set the tier's limits with PATCH {ADMIN_PREFIX}/tiers/{tier}/limits",
+                param="tenant_id",
+                code="quota_not_configured",
+            ) from exc
         return json_response(200, quotas.usage_report(Principal(tenant_id, key_id or "", tier)))
 
