@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -141,3 +143,37 @@ def test_chat_graph_is_optimized_at_build_time(chat_location):
     assert report["data_bytes"] == (chat_location.root / "model.onnx.data").stat().st_size
     config = json.loads((chat_location.root / "genai_config.json").read_text())
     assert config["model"]["decoder"]["session_options"]["graph_optimization_level"] == "ORT_DISABLE_ALL"
+
+
+EXIT_SCRIPT = """
+import sys, threading, time
+from pathlib import Path
+from sluicegate.inference import genai
+
+work, folder, delay = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
+if work == "load":
+    target = lambda: genai.Model.load(folder)
+else:
+    model = genai.Model.load(folder)
+
+    def target():
+        with genai.Generator(model, {"max_length": 2000, "min_length": 2000}) as generator:
+            generator.append_tokens(list(range(100, 600)))
+            while True:
+                generator.generate_next_token()
+
+threading.Thread(target=target, daemon=True).start()
+time.sleep(delay)
+"""
+
+
+@pytest.mark.parametrize("work", ["load", "decode"])
+@pytest.mark.parametrize("delay_s", [0.05, 0.15, 0.25])
+def test_exit_during_native_call_is_clean(chat_location, work, delay_s):
+    # Without the wait at exit, the process crashed with SIGSEGV in some of these runs.
+    result = subprocess.run(
+        [sys.executable, "-c", EXIT_SCRIPT, work, str(chat_location.root), str(delay_s)],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]

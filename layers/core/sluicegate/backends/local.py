@@ -63,7 +63,9 @@ class LocalBackend:
             except BaseException as exc:  # handed to from_settings, which loads again and raises
                 future.set_exception(exc)
 
-        threading.Thread(target=load, name="preload-local-model", daemon=True).start()
+        # Not a daemon thread: at exit the interpreter waits for the load instead of
+        # finalizing while onnxruntime is still inside the C call.
+        threading.Thread(target=load, name="preload-local-model").start()
         return future
 
     @classmethod

@@ -2,9 +2,9 @@
 
 The Python extension of onnxruntime-genai 0.18 keeps the GIL while it loads a
 model and while it runs a decoding step. ctypes releases the GIL for the
-length of every foreign call, so through the C API the model loads while other
-threads import modules or load the tokenizer, and a local server serves other
-requests while a token is being generated.
+length of every foreign call. Through the C API, the model loads while other
+threads import modules, and a local server serves other requests while a
+token is being generated.
 
 Only the calls the engine needs are bound. Each C function returns an
 ``OgaResult*`` that is NULL on success, or carries an error message that is
@@ -14,10 +14,12 @@ The C API is not thread safe: one thread at a time may use a generator.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,40 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
 
 # OgaElementType_float32 in ort_genai_c.h.
 _FLOAT32 = 1
+
+# Threads inside a long C call (model load, prefill, decoding step), counted so
+# that the process waits for them at exit.
+_long_calls = threading.Condition()
+_active_long_calls = 0
+_exiting = False
+EXIT_WAIT_S = 30.0
+
+
+@contextmanager
+def _long_call() -> Iterator[None]:
+    """Count a C call that can run for a while; a new one fails once the process is exiting."""
+    global _active_long_calls
+    with _long_calls:
+        if _exiting:
+            raise RuntimeError("the process is exiting; onnxruntime-genai takes no more work")
+        _active_long_calls += 1
+    try:
+        yield
+    finally:
+        with _long_calls:
+            _active_long_calls -= 1
+            _long_calls.notify_all()
+
+
+@atexit.register
+def _wait_for_long_calls() -> None:
+    # Daemon threads, such as a local server's request threads, keep running
+    # while the interpreter shuts down. If one were still inside onnxruntime when
+    # the C++ runtime destroys its globals, the process would crash at exit.
+    global _exiting
+    with _long_calls:
+        _exiting = True
+        _long_calls.wait_for(lambda: _active_long_calls == 0, timeout=EXIT_WAIT_S)
 
 
 def _lib() -> ctypes.CDLL:
@@ -103,7 +139,8 @@ class Model:
             if overlay:
                 _check(lib.OgaConfigOverlay(config, json.dumps(overlay).encode()))
             model = _pointer()
-            _check(lib.OgaCreateModelFromConfig(config, ctypes.byref(model)))
+            with _long_call():
+                _check(lib.OgaCreateModelFromConfig(config, ctypes.byref(model)))
         finally:
             lib.OgaDestroyConfig(config)
         return cls(model)
@@ -154,12 +191,14 @@ class Generator:
     def append_tokens(self, token_ids: Sequence[int]) -> None:
         """Run the model over ``token_ids`` (a prompt, or a part of it) and extend the sequence."""
         array = (ctypes.c_int32 * len(token_ids))(*token_ids)
-        _check(_lib().OgaGenerator_AppendTokens(self._handle, array, len(token_ids)))
+        with _long_call():
+            _check(_lib().OgaGenerator_AppendTokens(self._handle, array, len(token_ids)))
 
     def generate_next_token(self) -> int:
         """Run the model over the pending tokens, choose the next token with the search options, and return its id."""
         lib = _lib()
-        _check(lib.OgaGenerator_GenerateNextToken(self._handle))
+        with _long_call():
+            _check(lib.OgaGenerator_GenerateNextToken(self._handle))
         _check(lib.OgaGenerator_GetNextTokens(self._handle, ctypes.byref(self._next_tokens), ctypes.byref(self._next_count)))
         if self._next_count.value != 1:
             raise RuntimeError(f"expected one next token for one sequence, got {self._next_count.value}")
