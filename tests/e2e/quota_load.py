@@ -20,7 +20,8 @@ REQUEST_TIMEOUT_S = 120
 def post_chat(base_url: str, api_key: str, max_tokens: int) -> tuple[int, str | None, dict[str, str]]:
     """Send one chat completion and return its HTTP status, the error code (if any) and the response headers."""
     body = json.dumps(
-        {"model": MODEL, "messages": [{"role": "user", "content": PROMPT}], "max_tokens": max_tokens}
+        # Greedy decoding gives every request the same tokens, so none ends early with a sampled EOS.
+        {"model": MODEL, "messages": [{"role": "user", "content": PROMPT}], "max_tokens": max_tokens, "temperature": 0}
     ).encode()
     request = urllib.request.Request(
         f"{base_url}/chat/completions",

@@ -112,8 +112,9 @@ def test_preload_is_used_by_from_settings(model_dir):
 
     assert backend is future.result()
     assert backend.model.load_seconds is not None
-    # The preload was taken: the next call loads a model of its own.
-    assert LocalBackend.from_settings(settings) is not backend
+    # The backend is shared: later calls with the same settings load nothing.
+    assert LocalBackend.from_settings(settings) is backend
+    assert LocalBackend.start_preload(settings).result() is backend
 
 
 def test_failed_preload_is_tried_again_and_reported(tmp_path, caplog):
@@ -129,10 +130,15 @@ def test_failed_preload_is_tried_again_and_reported(tmp_path, caplog):
         LocalBackend.from_settings(settings)
 
     assert "smollm2-135m-instruct" in caught.value.message
-    assert "the preload of the local model failed (model manifest not found" in caplog.text
+    assert "an earlier load of the local model failed (model manifest not found" in caplog.text
     assert "loading it again" in caplog.text
     # The error comes from the second attempt, which read the broken manifest.
     assert "is not valid JSON" in str(caught.value.__cause__)
+    # The failure is not kept: the next call looks at the files again.
+    (tmp_path / "smollm2-135m-instruct" / "manifest.json").unlink()
+    with pytest.raises(ServiceUnavailableError) as again:
+        LocalBackend.from_settings(settings)
+    assert "model manifest not found" in str(again.value.__cause__)
 
 
 def test_chat_graph_is_optimized_at_build_time(chat_location):

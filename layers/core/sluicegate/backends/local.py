@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _preload_key(settings: Settings) -> tuple[object, ...]:
+def _model_key(settings: Settings) -> tuple[object, ...]:
+    """Return the settings that decide which model a ``LocalBackend`` loads, and how."""
     return (settings.local_model, settings.model_dir, settings.model_bucket, settings.model_prefix, settings.inference_threads)
 
 
@@ -29,63 +30,80 @@ class LocalBackend:
     """Runs requests on a process-wide ``ChatModel``, one generation at a time."""
 
     name = "local"
-    # Loads started by ``start_preload``, by the settings they were started with.
-    _preloads: ClassVar[dict[tuple[object, ...], Future[LocalBackend]]] = {}
-    _preloads_lock: ClassVar[threading.Lock] = threading.Lock()
+    # The process's backends by ``_model_key``: each is loaded once, by
+    # ``start_preload`` or by the first ``from_settings``, and then shared.
+    _loads: ClassVar[dict[tuple[object, ...], Future[LocalBackend]]] = {}
+    _loads_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, model: ChatModel) -> None:
         self.model = model
 
     @classmethod
     def start_preload(cls, settings: Settings) -> Future[LocalBackend]:
-        """Start loading the local model on a background thread; ``from_settings`` takes the result.
+        """Start loading the local model on a helper thread, unless a load for these settings exists.
 
         Call it early during a cold start, before the remaining imports: the
         checksums and the ONNX model load run without the GIL, so they overlap
-        with the imports on the main thread.
+        with the imports on the main thread. ``from_settings`` waits for the result.
         """
-        # The S3 client is built on this thread: boto3's default session is not thread safe.
-        s3_client = None
-        if settings.model_bucket:
-            import boto3
+        future, claimed = cls._claim(settings)
+        if claimed:
+            # The S3 client is built on this thread: boto3's default session is not thread safe.
+            s3_client = None
+            if settings.model_bucket:
+                import boto3
 
-            s3_client = boto3.client("s3")
-        key = _preload_key(settings)
-        with cls._preloads_lock:
-            if key in cls._preloads:
-                return cls._preloads[key]
-            future: Future[LocalBackend] = Future()
-            cls._preloads[key] = future
-
-        def load() -> None:
-            try:
-                future.set_result(cls._load(settings, s3_client))
-            except BaseException as exc:  # handed to from_settings, which loads again and raises
-                future.set_exception(exc)
-
-        # Not a daemon thread: at exit the interpreter waits for the load instead of
-        # finalizing while onnxruntime is still inside the C call.
-        threading.Thread(target=load, name="preload-local-model").start()
+                s3_client = boto3.client("s3")
+            # Not a daemon thread: at exit the interpreter waits for the load instead of
+            # finalizing while onnxruntime is still inside the C call.
+            threading.Thread(
+                target=cls._fulfil, args=(future, settings, s3_client), name="preload-local-model"
+            ).start()
         return future
 
     @classmethod
     def from_settings(cls, settings: Settings, s3_client: Any = None) -> LocalBackend:
-        """Find ``settings.local_model`` (in S3 when a model bucket is set) and load it.
+        """Return the process's backend for ``settings``, loading ``settings.local_model`` on first use.
 
-        A load started by ``start_preload`` with the same settings is waited
-        for and used; if it failed, the load is tried once more here.
+        The model comes from S3 when a model bucket is set. A load already
+        started with the same settings (by ``start_preload`` or another
+        thread) is waited for. If that load failed, it is tried once more here.
 
         Raises ``ServiceUnavailableError`` when the model files are missing,
         corrupt or fail to load; the log has the details.
         """
-        with cls._preloads_lock:
-            preload = cls._preloads.pop(_preload_key(settings), None)
-        if preload is not None:
-            try:
-                return preload.result()
-            except ServiceUnavailableError as exc:
-                logger.warning("the preload of the local model failed (%s); loading it again", exc.__cause__ or exc)
-        return cls._load(settings, s3_client)
+        future, claimed = cls._claim(settings)
+        if claimed:
+            cls._fulfil(future, settings, s3_client)
+        try:
+            return future.result()
+        except ServiceUnavailableError as exc:
+            # A failed load is forgotten, so that a later request tries again.
+            with cls._loads_lock:
+                if cls._loads.get(_model_key(settings)) is future:
+                    del cls._loads[_model_key(settings)]
+            if claimed:
+                raise
+            logger.warning("an earlier load of the local model failed (%s); loading it again", exc.__cause__ or exc)
+            return cls.from_settings(settings, s3_client)
+
+    @classmethod
+    def _claim(cls, settings: Settings) -> tuple[Future[LocalBackend], bool]:
+        """Return the load for ``settings``, and whether the caller created it and must run it."""
+        key = _model_key(settings)
+        with cls._loads_lock:
+            if key in cls._loads:
+                return cls._loads[key], False
+            future: Future[LocalBackend] = Future()
+            cls._loads[key] = future
+            return future, True
+
+    @classmethod
+    def _fulfil(cls, future: Future[LocalBackend], settings: Settings, s3_client: Any) -> None:
+        try:
+            future.set_result(cls._load(settings, s3_client))
+        except BaseException as exc:  # raised to the callers of from_settings by future.result()
+            future.set_exception(exc)
 
     @classmethod
     def _load(cls, settings: Settings, s3_client: Any) -> LocalBackend:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 _pointer = ctypes.c_void_p
-_library: ctypes.CDLL | None = None
+_library: _GuardedLibrary | None = None
 _library_lock = threading.Lock()
 
 # name: (result type, argument types)
@@ -62,42 +62,61 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
 # OgaElementType_float32 in ort_genai_c.h.
 _FLOAT32 = 1
 
-# Threads inside a long C call (model load, prefill, decoding step), counted so
-# that the process waits for them at exit.
-_long_calls = threading.Condition()
-_active_long_calls = 0
+# Threads inside a C call, counted so that the process waits for them at exit.
+_calls = threading.Condition()
+_active_calls = 0
 _exiting = False
 EXIT_WAIT_S = 30.0
 
 
 @contextmanager
-def _long_call() -> Iterator[None]:
-    """Count a C call that can run for a while; a new one fails once the process is exiting."""
-    global _active_long_calls
-    with _long_calls:
+def _native_call() -> Iterator[None]:
+    """Count a call into the C library; once the process is exiting, no new call starts."""
+    global _active_calls
+    with _calls:
         if _exiting:
-            raise RuntimeError("the process is exiting; onnxruntime-genai takes no more work")
-        _active_long_calls += 1
+            if threading.current_thread() is threading.main_thread():
+                raise RuntimeError("the process is exiting; onnxruntime-genai takes no more work")
+            # A helper thread stops here for good: the process ends around it.
+            _calls.wait_for(lambda: False)
+        _active_calls += 1
     try:
         yield
     finally:
-        with _long_calls:
-            _active_long_calls -= 1
-            _long_calls.notify_all()
+        with _calls:
+            _active_calls -= 1
+            _calls.notify_all()
 
 
 @atexit.register
-def _wait_for_long_calls() -> None:
+def _wait_for_calls() -> None:
     # Daemon threads, such as a local server's request threads, keep running
-    # while the interpreter shuts down. If one were still inside onnxruntime when
-    # the C++ runtime destroys its globals, the process would crash at exit.
+    # while the interpreter shuts down. If one were inside onnxruntime when the
+    # C++ runtime destroys its globals, the process would crash at exit.
     global _exiting
-    with _long_calls:
+    with _calls:
         _exiting = True
-        _long_calls.wait_for(lambda: _active_long_calls == 0, timeout=EXIT_WAIT_S)
+        _calls.wait_for(lambda: _active_calls == 0, timeout=EXIT_WAIT_S)
 
 
-def _lib() -> ctypes.CDLL:
+class _GuardedLibrary:
+    """The C library, with each function call counted by ``_native_call``."""
+
+    def __init__(self, library: ctypes.CDLL) -> None:
+        self._library = library
+
+    def __getattr__(self, name: str) -> Any:
+        function = getattr(self._library, name)
+
+        def call(*args: Any) -> Any:
+            with _native_call():
+                return function(*args)
+
+        setattr(self, name, call)
+        return call
+
+
+def _lib() -> _GuardedLibrary:
     """Load the C library that ships inside the onnxruntime_genai package, once."""
     global _library
     with _library_lock:
@@ -111,7 +130,7 @@ def _lib() -> ctypes.CDLL:
                 function = getattr(library, name)
                 function.restype = result_type
                 function.argtypes = argument_types
-            _library = library
+            _library = _GuardedLibrary(library)
         return _library
 
 
@@ -139,8 +158,7 @@ class Model:
             if overlay:
                 _check(lib.OgaConfigOverlay(config, json.dumps(overlay).encode()))
             model = _pointer()
-            with _long_call():
-                _check(lib.OgaCreateModelFromConfig(config, ctypes.byref(model)))
+            _check(lib.OgaCreateModelFromConfig(config, ctypes.byref(model)))
         finally:
             lib.OgaDestroyConfig(config)
         return cls(model)
@@ -157,7 +175,8 @@ class Model:
             self._handle = _pointer()
 
     def __del__(self) -> None:
-        if _library is not None:
+        # At exit the process frees everything anyway, and no call may start then.
+        if _library is not None and not _exiting:
             self.close()
 
 
@@ -191,14 +210,12 @@ class Generator:
     def append_tokens(self, token_ids: Sequence[int]) -> None:
         """Run the model over ``token_ids`` (a prompt, or a part of it) and extend the sequence."""
         array = (ctypes.c_int32 * len(token_ids))(*token_ids)
-        with _long_call():
-            _check(_lib().OgaGenerator_AppendTokens(self._handle, array, len(token_ids)))
+        _check(_lib().OgaGenerator_AppendTokens(self._handle, array, len(token_ids)))
 
     def generate_next_token(self) -> int:
         """Run the model over the pending tokens, choose the next token with the search options, and return its id."""
         lib = _lib()
-        with _long_call():
-            _check(lib.OgaGenerator_GenerateNextToken(self._handle))
+        _check(lib.OgaGenerator_GenerateNextToken(self._handle))
         _check(lib.OgaGenerator_GetNextTokens(self._handle, ctypes.byref(self._next_tokens), ctypes.byref(self._next_count)))
         if self._next_count.value != 1:
             raise RuntimeError(f"expected one next token for one sequence, got {self._next_count.value}")
@@ -243,5 +260,6 @@ class Generator:
         self.close()
 
     def __del__(self) -> None:
-        if _library is not None:
+        # At exit the process frees everything anyway, and no call may start then.
+        if _library is not None and not _exiting:
             self.close()
