@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .backends.catalog import ModelCatalog
@@ -126,9 +127,29 @@ class Services:
         return LocalBackend.from_settings(self.settings)
 
     @cached_property
+    def s3(self):
+        """The boto3 S3 client of this container, for the routing folder."""
+        import boto3
+
+        return boto3.client("s3")
+
+    @cached_property
+    def routing_folder(self) -> Path | None:
+        """The routing folder downloaded from the model bucket, or None when the config is a local file."""
+        if not self.settings.routing_config_prefix:
+            return None
+        from .routing.s3_folder import download_routing_folder
+
+        assert self.settings.model_bucket is not None  # checked by Settings
+        return download_routing_folder(self.s3, self.settings.model_bucket, self.settings.routing_config_prefix)
+
+    @cached_property
     def routing_config(self) -> "RoutingConfig":
         from .routing.loader import default_routing_config, load_routing_config
+        from .routing.s3_folder import ROUTING_FILENAME
 
+        if self.routing_folder is not None:
+            return load_routing_config(self.routing_folder / ROUTING_FILENAME)
         if self.settings.routing_config is None:
             return default_routing_config(self.settings.local_model)
         return load_routing_config(self.settings.routing_config)
@@ -168,7 +189,8 @@ class Services:
             config,
             local_backend=lambda: self.catalog.get(self.settings.local_model).backend(),
             sagemaker_client=lambda: self.sagemaker_runtime,
-            model_dir=self.settings.model_dir,
+            # Relative tokenizer paths: in the downloaded routing folder, else under the model folder.
+            model_dir=self.routing_folder or self.settings.model_dir,
         )
         logger.info("routing %d model names over backends %s", len(config.models), ", ".join(sorted(config.backends)))
         return Router(config, pool, self.breakers)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 ENV_PREFIX = "SLUICEGATE_"
 
@@ -97,6 +97,9 @@ class Settings(BaseModel):
     # Routing YAML (model aliases, SageMaker endpoints, rules, splits, fallbacks).
     # Unset: the local model under its own name and nothing else.
     routing_config: Path | None = None
+    # In AWS: a folder of the model bucket with routing.yaml and the tokenizer files it
+    # names, downloaded on a cold start (sluicegate/routing/s3_folder.py).
+    routing_config_prefix: str | None = None
     # Endpoint of a local SageMaker Runtime emulator (for example http://127.0.0.1:8088); unset in AWS.
     sagemaker_endpoint_url: str | None = None
     # Region of the SageMaker endpoints; unset means the Lambda's own region (AWS_REGION).
@@ -108,6 +111,19 @@ class Settings(BaseModel):
     deadline_margin_s: float = Field(default=1.5, ge=0)
     metrics_namespace: str = "Sluicegate"
     service_name: str = "sluicegate"
+
+    @field_validator("routing_config_prefix")
+    @classmethod
+    def _one_routing_source(cls, prefix: str | None, info: ValidationInfo) -> str | None:
+        if prefix is None:
+            return None
+        if info.data.get("routing_config") is not None:
+            raise ValueError(f"set either it or {_env_key('routing_config')}, not both")
+        if not info.data.get("model_bucket"):
+            raise ValueError(f"names a folder of the model bucket, so {_env_key('model_bucket')} must be set too")
+        if not prefix.strip("/"):
+            raise ValueError("must name a folder, such as 'routing'")
+        return prefix
 
 
 def _env_key(field_name: str) -> str:
