@@ -7,13 +7,17 @@ functions/gateway/app.py through sglocal's ``FunctionRunner``, sends it
 events/gateway/chat_completion.json, and times each phase by wrapping the
 functions that do the work.
 
-Two database set-ups are measured:
+Three set-ups are measured:
 
 * ``db_start``: the embedded PostgreSQL of a temporary SLUICEGATE_LOCAL_DIR is
   stopped, so the first request starts it (pgserver), as on a laptop.
 * ``db_running``: another process keeps that server running, so the child
   only connects. This is the Lambda case, where the database is a separate
   service.
+* ``db_running_no_preload``: as ``db_running``, with
+  SLUICEGATE_PRELOAD_LOCAL_MODEL=false, so the first request loads the model.
+
+The first two use the template's default for the preload (on).
 
 Phase times come from ``time.perf_counter``, which is CLOCK_MONOTONIC on
 Linux and so comparable between the parent and the child process.
@@ -61,6 +65,8 @@ def _run_child(output: Path) -> None:
 
     template = load_template(ROOT / "template.yaml")
     apply_template_environment(template.functions)
+    # The local runner skips values built with !Ref, such as this one: a deployment gets the default.
+    os.environ.setdefault("SLUICEGATE_PRELOAD_LOCAL_MODEL", _preload_default())
     runner = FunctionRunner(template.functions["GatewayFunction"])
 
     # The handler module imports these first and may start the model preload
@@ -146,6 +152,15 @@ def _dev_python() -> Path:
     return Path(configured) if configured else ROOT / ".venv" / "bin" / "python"
 
 
+def _preload_default() -> str:
+    """Return the default of the template's PreloadLocalModel parameter, as the deployed functions get it."""
+    import yaml
+    from sglocal.template import CloudFormationLoader
+
+    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=CloudFormationLoader)
+    return str(template["Parameters"]["PreloadLocalModel"]["Default"])
+
+
 def _environment(local_dir: Path) -> dict[str, str]:
     environment = {
         key: value for key, value in os.environ.items()
@@ -201,10 +216,12 @@ def _stop_database_holder(holder: subprocess.Popen) -> None:
         holder.wait()
 
 
-def _measure_once(python: Path, local_dir: Path, scratch: Path) -> dict[str, float]:
+def _measure_once(python: Path, local_dir: Path, scratch: Path, *, preload: bool = True) -> dict[str, float]:
     output = scratch / "cold-start.json"
     output.unlink(missing_ok=True)
     environment = _environment(local_dir)
+    if not preload:
+        environment["SLUICEGATE_PRELOAD_LOCAL_MODEL"] = "false"
     environment[SPAWNED_AT_VARIABLE] = repr(time.perf_counter())
     # The child's stdout carries the gateway's EMF records, which the benchmark does not need.
     result = subprocess.run([str(python), str(Path(__file__).resolve()), "--child", "--output", str(output)],
@@ -220,7 +237,7 @@ def measure_cold_starts(repetitions: int) -> dict[str, object]:
     python = _dev_python()
     if not python.exists():
         raise FileNotFoundError(f"dev venv python not found: {python}; run `make setup` first")
-    runs: dict[str, list[dict[str, float]]] = {"db_start": [], "db_running": []}
+    runs: dict[str, list[dict[str, float]]] = {"db_start": [], "db_running": [], "db_running_no_preload": []}
     with tempfile.TemporaryDirectory(prefix="sluicegate-cold-start-") as scratch_name:
         scratch = Path(scratch_name)
         local_dir = scratch / "local"
@@ -231,6 +248,8 @@ def measure_cold_starts(repetitions: int) -> dict[str, object]:
             holder = _start_database_holder(python, local_dir)
             try:
                 runs["db_running"].append(_measure_once(python, local_dir, scratch))
+                # The same with the model loaded on the first request, to show what the preload saves.
+                runs["db_running_no_preload"].append(_measure_once(python, local_dir, scratch, preload=False))
             finally:
                 _stop_database_holder(holder)
     medians = {

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
+import onnxruntime_genai
 import pytest
 
 from sluicegate.backends.local import LocalBackend
@@ -55,8 +58,32 @@ def runs_without_gil(call: Callable[[], object]) -> bool:
     return overlapped
 
 
-def test_model_load_releases_the_gil(chat_location):
-    assert runs_without_gil(lambda: genai.Model.load(chat_location.root))
+def test_model_creation_releases_the_gil(chat_location):
+    lib = genai._lib()
+    config, model = ctypes.c_void_p(), ctypes.c_void_p()
+    genai._check(lib.OgaCreateConfig(str(chat_location.root).encode(), ctypes.byref(config)))
+    try:
+        # The slow call alone, so that no quicker call before it decides the check.
+        assert runs_without_gil(lambda: genai._check(lib.OgaCreateModelFromConfig(config, ctypes.byref(model))))
+    finally:
+        lib.OgaDestroyModel(model)
+        lib.OgaDestroyConfig(config)
+
+
+def test_gil_check_fails_for_a_call_that_keeps_the_gil(chat_location):
+    # The same C function through ctypes.PyDLL, which keeps the GIL during the call.
+    library = ctypes.PyDLL(str(Path(onnxruntime_genai.__file__).parent / "libonnxruntime-genai.so"))
+    create_config, create_model = library.OgaCreateConfig, library.OgaCreateModelFromConfig
+    create_config.restype = create_model.restype = ctypes.c_void_p
+    create_config.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+    create_model.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]
+    config, model = ctypes.c_void_p(), ctypes.c_void_p()
+    assert create_config(str(chat_location.root).encode(), ctypes.byref(config)) is None
+    try:
+        assert not runs_without_gil(lambda: create_model(config, ctypes.byref(model)))
+    finally:
+        genai._lib().OgaDestroyModel(model)
+        genai._lib().OgaDestroyConfig(config)
 
 
 def test_prefill_releases_the_gil(chat_model):
@@ -139,6 +166,41 @@ def test_failed_preload_is_tried_again_and_reported(tmp_path, caplog):
     with pytest.raises(ServiceUnavailableError) as again:
         LocalBackend.from_settings(settings)
     assert "model manifest not found" in str(again.value.__cause__)
+
+
+def test_preload_failing_with_any_error_is_retried(model_dir, monkeypatch, caplog):
+    from sluicegate.backends import local
+
+    real_resolve = local.resolve_model
+    calls: list[int] = []
+
+    def resolve_once_failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return real_resolve(*args, **kwargs)
+
+    monkeypatch.setattr(local, "resolve_model", resolve_once_failing)
+    settings = load_settings({"SLUICEGATE_MODEL_DIR": str(model_dir), "SLUICEGATE_INFERENCE_THREADS": "2"})
+    with pytest.raises(ServiceUnavailableError):
+        LocalBackend.start_preload(settings).result(timeout=120)
+
+    backend = LocalBackend.from_settings(settings)
+
+    assert len(calls) == 2
+    assert backend.model.load_seconds is not None
+    assert "No space left on device" in caplog.text
+
+
+def test_s3_client_failure_does_not_hang_requests(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_PROFILE", "sluicegate-no-such-profile")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    settings = load_settings({"SLUICEGATE_MODEL_BUCKET": "sluicegate-models-test", "SLUICEGATE_MODEL_DIR": str(tmp_path)})
+    with pytest.raises(ServiceUnavailableError):
+        LocalBackend.start_preload(settings).result(timeout=60)
+    with pytest.raises(ServiceUnavailableError) as caught:
+        LocalBackend.from_settings(settings)
+    assert "sluicegate-no-such-profile" in str(caught.value.__cause__)
 
 
 def test_chat_graph_is_optimized_at_build_time(chat_location):

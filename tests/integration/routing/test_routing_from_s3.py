@@ -131,3 +131,18 @@ def test_template_passes_the_prefix_to_both_dispatching_functions():
         assert variables[ENV_PREFIX + "ROUTING_CONFIG_PREFIX"] == expected
     assert template["Parameters"]["RoutingConfigPrefix"]["Default"] == ""
     assert template["Conditions"]["HasRoutingConfig"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "RoutingConfigPrefix"}, ""]}]}
+
+
+def test_failed_download_leaves_no_folder(s3_client, tmp_path, monkeypatch):
+    from botocore.exceptions import EndpointConnectionError
+
+    s3_client.put_object(Bucket=BUCKET, Key=f"{PREFIX}/routing.yaml", Body=ROUTING_YAML.encode())
+
+    def unreachable(*args, **kwargs):
+        raise EndpointConnectionError(endpoint_url="https://s3.example.invalid")
+
+    monkeypatch.setattr(s3_client, "download_file", unreachable)
+    with pytest.raises(RoutingConfigError) as caught:
+        s3_folder.download_routing_folder(s3_client, BUCKET, PREFIX, download_root=tmp_path)
+    assert f"download of s3://{BUCKET}/{PREFIX}/routing.yaml failed" in str(caught.value)
+    assert not list(tmp_path.iterdir())

@@ -48,17 +48,9 @@ class LocalBackend:
         """
         future, claimed = cls._claim(settings)
         if claimed:
-            # The S3 client is built on this thread: boto3's default session is not thread safe.
-            s3_client = None
-            if settings.model_bucket:
-                import boto3
-
-                s3_client = boto3.client("s3")
             # Not a daemon thread: at exit the interpreter waits for the load instead of
             # finalizing while onnxruntime is still inside the C call.
-            threading.Thread(
-                target=cls._fulfil, args=(future, settings, s3_client), name="preload-local-model"
-            ).start()
+            threading.Thread(target=cls._fulfil, args=(future, settings, None), name="preload-local-model").start()
         return future
 
     @classmethod
@@ -72,20 +64,24 @@ class LocalBackend:
         Raises ``ServiceUnavailableError`` when the model files are missing,
         corrupt or fail to load; the log has the details.
         """
+        return cls._get(settings, s3_client, retry=True)
+
+    @classmethod
+    def _get(cls, settings: Settings, s3_client: Any, *, retry: bool) -> LocalBackend:
         future, claimed = cls._claim(settings)
         if claimed:
             cls._fulfil(future, settings, s3_client)
         try:
             return future.result()
-        except ServiceUnavailableError as exc:
+        except Exception as exc:
             # A failed load is forgotten, so that a later request tries again.
             with cls._loads_lock:
                 if cls._loads.get(_model_key(settings)) is future:
                     del cls._loads[_model_key(settings)]
-            if claimed:
+            if claimed or not retry:
                 raise
             logger.warning("an earlier load of the local model failed (%s); loading it again", exc.__cause__ or exc)
-            return cls.from_settings(settings, s3_client)
+            return cls._get(settings, s3_client, retry=False)
 
     @classmethod
     def _claim(cls, settings: Settings) -> tuple[Future[LocalBackend], bool]:
@@ -107,11 +103,12 @@ class LocalBackend:
 
     @classmethod
     def _load(cls, settings: Settings, s3_client: Any) -> LocalBackend:
-        if settings.model_bucket and s3_client is None:
-            import boto3
-
-            s3_client = boto3.client("s3")
         try:
+            if settings.model_bucket and s3_client is None:
+                import boto3
+
+                # A session of its own: boto3's default session is not thread safe.
+                s3_client = boto3.session.Session().client("s3")
             location = resolve_model(
                 settings.local_model,
                 model_dir=settings.model_dir,
@@ -123,6 +120,12 @@ class LocalBackend:
             model.load()
         except (ModelFilesError, RuntimeError) as exc:
             logger.error("the local model %s is unavailable: %s", settings.local_model, exc)
+            raise ServiceUnavailableError(
+                f"the model {settings.local_model!r} is not available on this gateway; retry later"
+            ) from exc
+        except Exception as exc:
+            # Network and credential errors of the S3 download, a full /tmp, and the like.
+            logger.exception("loading the local model %s failed: %s", settings.local_model, exc)
             raise ServiceUnavailableError(
                 f"the model {settings.local_model!r} is not available on this gateway; retry later"
             ) from exc

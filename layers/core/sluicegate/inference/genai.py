@@ -21,9 +21,10 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 _pointer = ctypes.c_void_p
 _library: _GuardedLibrary | None = None
@@ -227,6 +228,9 @@ class Generator:
 
     def last_logits(self) -> np.ndarray:
         """Return a copy of the float32 logits of the last position, one value per vocabulary entry."""
+        # Imported here: the gateway never reads logits, and numpy takes about 40 ms to import.
+        import numpy as np
+
         lib = _lib()
         tensor = _pointer()
         _check(lib.OgaGenerator_GetLogits(self._handle, ctypes.byref(tensor)))

@@ -11,9 +11,12 @@ folder, so the layout is, for example::
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import RoutingConfigError
 
@@ -39,7 +42,7 @@ def download_routing_folder(s3_client: Any, bucket: str, prefix: str, *, downloa
     try:
         pages = s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key_prefix)
         keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
-    except s3_client.exceptions.ClientError as exc:
+    except (BotoCoreError, ClientError) as exc:
         raise RoutingConfigError(source, [f"listing the folder failed: {exc}"]) from exc
 
     files = {key[len(key_prefix):]: key for key in keys if not key.endswith("/")}
@@ -66,7 +69,9 @@ def download_routing_folder(s3_client: Any, bucket: str, prefix: str, *, downloa
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             s3_client.download_file(bucket, key, str(path))
-        except s3_client.exceptions.ClientError as exc:
+        except (BotoCoreError, ClientError) as exc:
+            # The next request downloads into a new folder, so this one would only fill /tmp.
+            shutil.rmtree(target, ignore_errors=True)
             raise RoutingConfigError(source, [f"download of s3://{bucket}/{key} failed: {exc}"]) from exc
     log.info("downloaded the routing config %s (%d files) into %s", source, len(files), target)
     return target

@@ -235,7 +235,8 @@ def register(app: APIGatewayRestResolver, deps: RouteDeps) -> None:
             # directly in the database. Its requests fail with 500; the operator gets the fix here.
             tier = quotas.limits.tenant_tier(tenant_id)
             raise ConflictError(
-                f"tenant {tenant_id!r} is in tier {tier!r}, which has no limits, so its requests fail; "
+                f"tenant {tenant_id!r} is in tier {tier!r}, which has no quota defaults (the tier is not configured), "
+                "so its requests fail; "
                 f"set the tier's limits with PATCH {ADMIN_PREFIX}/tiers/{tier}/limits",
                 param="tenant_id",
                 code="quota_not_configured",
