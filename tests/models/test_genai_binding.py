@@ -70,7 +70,7 @@ def test_model_creation_releases_the_gil(chat_location):
         lib.OgaDestroyConfig(config)
 
 
-def test_gil_check_fails_for_a_call_that_keeps_the_gil(chat_location):
+def test_gil_check_detects_held_gil(chat_location):
     # The same C function through ctypes.PyDLL, which keeps the GIL during the call.
     library = ctypes.PyDLL(str(Path(onnxruntime_genai.__file__).parent / "libonnxruntime-genai.so"))
     create_config, create_model = library.OgaCreateConfig, library.OgaCreateModelFromConfig
