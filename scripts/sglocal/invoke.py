@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import uuid
 from pathlib import Path
@@ -36,10 +35,6 @@ def main(argv: list[str] | None = None) -> int:
     request_context = event.get("requestContext") if isinstance(event, dict) else None
     if isinstance(request_context, dict) and "requestId" in request_context:
         request_context["requestId"] = str(uuid.uuid4())
-    # One invocation does not preload the model, unless the shell sets the variable.
-    # An event that never uses the model would wait for the load at exit, and the
-    # load's log line would be printed after the response.
-    os.environ.setdefault("SLUICEGATE_PRELOAD_LOCAL_MODEL", "false")
     apply_template_environment(template.functions)
     from sluicegate.services import get_services
 
