@@ -181,7 +181,8 @@ def test_preload_failing_with_any_error_is_retried(model_dir, monkeypatch, caplo
         return real_resolve(*args, **kwargs)
 
     monkeypatch.setattr(local, "resolve_model", resolve_once_failing)
-    settings = load_settings({"SLUICEGATE_MODEL_DIR": str(model_dir), "SLUICEGATE_INFERENCE_THREADS": "2"})
+    # Three threads: settings that no other test loads a model with, so no finished load is reused.
+    settings = load_settings({"SLUICEGATE_MODEL_DIR": str(model_dir), "SLUICEGATE_INFERENCE_THREADS": "3"})
     with pytest.raises(ServiceUnavailableError):
         LocalBackend.start_preload(settings).result(timeout=120)
 
