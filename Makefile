@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 REQUIREMENTS := requirements/dev.txt layers/core/requirements.txt layers/inference/requirements.txt
 
-.PHONY: setup models run test test-fast bench bench-pii bench-quotas bench-retrieval bench-batches validate build audit report clean
+.PHONY: setup models run stop test test-fast bench bench-pii bench-quotas bench-retrieval bench-batches validate build audit report clean
 
 $(VENV)/.installed: $(REQUIREMENTS)
 	@echo "==> creating the virtual environment in $(VENV)"
@@ -28,6 +28,16 @@ RUN_ARGS ?=
 
 run: models
 	$(PY) -m sglocal.serve --warm $(RUN_ARGS)
+
+# The embedded PostgreSQL servers of `make run` and `make test` keep running for the next run; this stops them.
+stop:
+	@for data in .local/pgdata .local/test/pgdata; do \
+		if [ -f $$data/postmaster.pid ] && kill -INT "$$(head -1 $$data/postmaster.pid)" 2>/dev/null; then \
+			echo "stopped the PostgreSQL server of $$data"; \
+		else \
+			echo "no PostgreSQL server is running for $$data"; \
+		fi; \
+	done
 
 # SLUICEGATE_REQUIRE_MODELS turns "models not built" skips into failures.
 test: models
