@@ -113,7 +113,7 @@ def test_max_length_ends_the_sequence(chat_model):
     assert len(tokens) == 3
 
 
-def test_unknown_search_option_raises_with_its_name(chat_model):
+def test_unknown_search_option_named(chat_model):
     with pytest.raises(RuntimeError, match="no_such_option"):
         genai.Generator(chat_model._model, {"no_such_option": 1})
 
@@ -144,7 +144,7 @@ def test_preload_is_used_by_from_settings(model_dir):
     assert LocalBackend.start_preload(settings).result() is backend
 
 
-def test_failed_preload_is_tried_again_and_reported(tmp_path, caplog):
+def test_failed_preload_retried_and_logged(tmp_path, caplog):
     settings = load_settings({"SLUICEGATE_MODEL_DIR": str(tmp_path)})
     future = LocalBackend.start_preload(settings)
     with pytest.raises(ServiceUnavailableError):
@@ -168,7 +168,7 @@ def test_failed_preload_is_tried_again_and_reported(tmp_path, caplog):
     assert "model manifest not found" in str(again.value.__cause__)
 
 
-def test_preload_failing_with_any_error_is_retried(model_dir, monkeypatch, caplog):
+def test_preload_retried_after_any_error(model_dir, monkeypatch, caplog):
     from sluicegate.backends import local
 
     real_resolve = local.resolve_model
@@ -193,7 +193,7 @@ def test_preload_failing_with_any_error_is_retried(model_dir, monkeypatch, caplo
     assert "No space left on device" in caplog.text
 
 
-def test_s3_client_failure_does_not_hang_requests(monkeypatch, tmp_path):
+def test_s3_client_failure_never_hangs(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_PROFILE", "sluicegate-no-such-profile")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     settings = load_settings({"SLUICEGATE_MODEL_BUCKET": "sluicegate-models-test", "SLUICEGATE_MODEL_DIR": str(tmp_path)})
@@ -204,7 +204,7 @@ def test_s3_client_failure_does_not_hang_requests(monkeypatch, tmp_path):
     assert "sluicegate-no-such-profile" in str(caught.value.__cause__)
 
 
-def test_chat_graph_is_optimized_at_build_time(chat_location):
+def test_chat_graph_optimized_at_build(chat_location):
     report = chat_location.manifest["build"]["checks"]["offline_optimization"]
     assert report["greedy_tokens_equal"] is True
     # The tied embedding's 8-bit blocks are stored once, for the LM head and the embedding.

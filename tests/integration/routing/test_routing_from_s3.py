@@ -61,7 +61,7 @@ def routed(services, s3_client, emulator, word_tokenizer, tmp_path, monkeypatch)
     return built
 
 
-def test_routing_folder_is_downloaded_and_routed(routed, emulator, tmp_path):
+def test_routing_folder_downloaded_and_routed(routed, emulator, tmp_path):
     assert routed.routing_folder is not None
     assert routed.routing_folder.parent == tmp_path / "routing-download"
     assert (routed.routing_folder / "tokenizers" / "words.json").is_file()
@@ -123,7 +123,7 @@ def test_invalid_routing_settings_are_rejected(environment, problem):
     assert problem in str(caught.value)
 
 
-def test_template_passes_the_prefix_to_both_dispatching_functions():
+def test_template_passes_prefix_to_functions():
     template = yaml.load((ROOT / "template.yaml").read_text(), Loader=CloudFormationLoader)
     expected = {"Fn::If": ["HasRoutingConfig", {"Ref": "RoutingConfigPrefix"}, {"Ref": "AWS::NoValue"}]}
     for function in ("GatewayFunction", "BatchWorkerFunction"):

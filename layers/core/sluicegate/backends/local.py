@@ -118,14 +118,11 @@ class LocalBackend:
             )
             model = ChatModel(location, intra_op_threads=settings.inference_threads)
             model.load()
-        except (ModelFilesError, RuntimeError) as exc:
-            logger.error("the local model %s is unavailable: %s", settings.local_model, exc)
-            raise ServiceUnavailableError(
-                f"the model {settings.local_model!r} is not available on this gateway; retry later"
-            ) from exc
         except Exception as exc:
-            # Network and credential errors of the S3 download, a full /tmp, and the like.
-            logger.exception("loading the local model %s failed: %s", settings.local_model, exc)
+            # Missing or corrupt files and onnxruntime errors explain themselves. Anything else (S3
+            # network and credential errors, a full /tmp) is logged with its traceback.
+            expected = isinstance(exc, (ModelFilesError, RuntimeError))
+            logger.error("the local model %s is unavailable: %s", settings.local_model, exc, exc_info=not expected)
             raise ServiceUnavailableError(
                 f"the model {settings.local_model!r} is not available on this gateway; retry later"
             ) from exc
